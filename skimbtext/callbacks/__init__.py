@@ -1,0 +1,5 @@
+"""skorch callbacks shared by the estimators."""
+
+from ._rebalancing import DeferredRebalancing
+
+__all__ = ["DeferredRebalancing"]

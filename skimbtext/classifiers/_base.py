@@ -1,0 +1,437 @@
+"""The shared core of every skimbtext classifier.
+
+:class:`BaseTextClassifier` validates input, turns texts or numbers into model
+inputs, builds a body (a Hugging Face encoder, or an MLP for numeric input and
+frozen embeddings), and trains it with skorch (:class:`TrainingNet`) inside ``fit``.
+A method subclasses it and fills in three hooks: ``_build_module``,
+``_build_criterion`` and, if it needs them, ``_build_callbacks`` and
+``_extra_fields`` (more per-sample inputs, such as domains).
+"""
+
+import os
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.helper import predefined_split
+from torch.utils.data import DataLoader
+
+from ..callbacks import DeferredRebalancing
+from ..encoders import (
+    EncodedDataset,
+    MLPEncoder,
+    PadCollator,
+    TransformerEncoder,
+    length_order,
+    load_encoder_model,
+    load_tokenizer,
+    tokenize,
+)
+from ..feature_extraction import TextEmbedder
+from ..utils import (
+    check_texts,
+    draw_seed,
+    input_kind,
+    make_generator,
+    resolve_device,
+    torch_random_context,
+)
+from ._net import RebalancingSampler, TrainingNet
+
+OPTIMIZERS = {
+    "adamw": torch.optim.AdamW,
+    "adam": torch.optim.Adam,
+    "sgd": torch.optim.SGD,
+}
+# Learning rates for lr="auto": fine-tuning a pretrained transformer wants a small
+# step; a freshly initialised MLP head wants a large one.
+AUTO_LR_TRANSFORMER = 3e-5
+AUTO_LR_MLP = 1e-3
+
+
+def _first_item_is_text(X):
+    first = next(iter(np.asarray(X, dtype=object).ravel()), None)
+    return isinstance(first, (str, bytes))
+
+
+class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
+    """Base class of the neural classifiers: the one training core.
+
+    Not meant to be instantiated; see :class:`~skimbtext.TextClassifier`. The
+    shared parameters are documented there.
+    """
+
+    _parameter_constraints = {
+        "encoder": [str, os.PathLike],
+        "pooling": [StrOptions({"mean", "cls"})],
+        "max_length": [Interval(Integral, 2, None, closed="left")],
+        "freeze_encoder": ["boolean"],
+        "text_col": [str, None],
+        "hidden_layer_sizes": [tuple, list],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "lr": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "deferred_rebalancing": [StrOptions({"reweight", "resample"}), None],
+        "deferred_start": [Interval(Real, 0, 1, closed="both")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "mixed_precision": ["boolean"],
+        "cache_dir": [str, os.PathLike, None],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        encoder="minilm",
+        pooling="mean",
+        max_length=128,
+        freeze_encoder=False,
+        text_col=None,
+        hidden_layer_sizes=(256,),
+        dropout=0.1,
+        batch_size=32,
+        max_epochs=5,
+        lr="auto",
+        optimizer="adamw",
+        weight_decay=0.01,
+        class_weight=None,
+        deferred_rebalancing=None,
+        deferred_start=0.8,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=3,
+        max_grad_norm=1.0,
+        mixed_precision=False,
+        cache_dir=None,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.encoder = encoder
+        self.pooling = pooling
+        self.max_length = max_length
+        self.freeze_encoder = freeze_encoder
+        self.text_col = text_col
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.dropout = dropout
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.class_weight = class_weight
+        self.deferred_rebalancing = deferred_rebalancing
+        self.deferred_start = deferred_start
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.max_grad_norm = max_grad_norm
+        self.mixed_precision = mixed_precision
+        self.cache_dir = cache_dir
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ hooks
+
+    @abstractmethod
+    def _build_module(self, body, n_classes):
+        """Return the torch module trained on top of ``body``."""
+
+    @abstractmethod
+    def _build_criterion(self):
+        """Return a criterion giving one loss per sample (``reduction="none"``)."""
+
+    def _build_callbacks(self):
+        """Return extra skorch callbacks of the method (none by default)."""
+        return []
+
+    def _extra_fields(self, X, *, fitting):
+        """Return extra per-sample model inputs derived from ``X`` (none by default)."""
+        return {}
+
+    def _logits(self, output):
+        """Extract the class logits from the module's output."""
+        return output[0] if isinstance(output, tuple) else output
+
+    # ------------------------------------------------------------------ inputs
+
+    def _validate_hidden_layer_sizes(self):
+        sizes = tuple(self.hidden_layer_sizes)
+        if not all(isinstance(s, Integral) and s > 0 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must hold positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return sizes
+
+    def _input_fields(self, X, y=None, *, fitting):
+        """Validate ``X`` (and ``y`` when fitting); return model input fields.
+
+        Returns ``(fields, y)`` where ``fields`` maps input names to per-sample
+        arrays: ``"features"`` for numeric input and frozen encoders, or
+        ``"input_ids"`` for a trainable transformer.
+        """
+        kind = input_kind(X, self.text_col)
+        if fitting:
+            self.input_kind_ = kind
+        elif kind != self.input_kind_:
+            if self.input_kind_ == "numeric" and not _first_item_is_text(X):
+                # A 1-D array of numbers: let scikit-learn explain the reshape.
+                validate_data(self, X, reset=False)
+            raise ValueError(
+                f"{type(self).__name__} was fitted on {self.input_kind_} input but "
+                f"got {kind} input."
+            )
+        if kind == "numeric":
+            if fitting:
+                X, y = validate_data(self, X, y, dtype=np.float32, reset=True)
+            else:
+                X = validate_data(self, X, dtype=np.float32, reset=False)
+            return {"features": np.array(X, dtype=np.float32, order="C")}, y
+        texts = check_texts(X, text_col=self.text_col)
+        if fitting:
+            if y is None:
+                raise ValueError(
+                    f"{type(self).__name__} requires y to be passed, but the target "
+                    "y is None."
+                )
+            y = column_or_1d(y, warn=True)
+            check_consistent_length(texts, y)
+        if self.freeze_encoder:
+            if fitting:
+                self.embedder_ = TextEmbedder(
+                    encoder=self.encoder,
+                    pooling=self.pooling,
+                    max_length=self.max_length,
+                    batch_size=self.batch_size,
+                    cache_dir=self.cache_dir,
+                    device=self.device,
+                    random_state=self._seed,
+                    verbose=self.verbose,
+                ).fit(texts)
+            return {"features": self.embedder_.transform(texts)}, y
+        if fitting:
+            self.tokenizer_ = load_tokenizer(self.encoder)
+        return {"input_ids": tokenize(self.tokenizer_, texts, self.max_length)}, y
+
+    def _build_body(self, fields):
+        if "input_ids" in fields:
+            return TransformerEncoder(load_encoder_model(self.encoder), self.pooling)
+        return MLPEncoder(
+            fields["features"].shape[1],
+            self._validate_hidden_layer_sizes(),
+            dropout=self.dropout,
+        )
+
+    def _collator(self):
+        tokenizer = getattr(self, "tokenizer_", None)
+        return PadCollator(tokenizer.pad_token_id if tokenizer is not None else 0)
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X, y, sample_weight=None):
+        """Train the classifier.
+
+        Parameters
+        ----------
+        X : sequence of str, pandas Series or DataFrame, or array-like of shape \
+(n_samples, n_features)
+            Texts (a list, 1-D array, Series, or the ``text_col`` column of a
+            DataFrame), or a numeric matrix such as precomputed embeddings, which
+            is then fed to an MLP body.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative per-sample loss weights, multiplied with ``class_weight``.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        self._validate_params()
+        for attribute in ("embedder_", "tokenizer_", "n_features_in_"):
+            self.__dict__.pop(attribute, None)
+        self._seed = draw_seed(self.random_state)
+        self.device_ = resolve_device(self.device)
+        with torch_random_context(self._seed, self.device_):
+            fields, y = self._input_fields(X, y, fitting=True)
+            n_samples = len(next(iter(fields.values())))
+            check_classification_targets(y)
+            self.classes_, y_encoded = np.unique(y, return_inverse=True)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"y holds one class only ({self.classes_[0]!r}); a classifier "
+                    "needs at least 2 classes."
+                )
+            sample_weight = _check_sample_weight(
+                sample_weight, np.empty((n_samples, 0)), dtype=np.float32,
+                ensure_non_negative=True,
+            )
+            fields["sample_weight"] = sample_weight
+            fields.update(self._extra_fields(X, fitting=True))
+            self.class_counts_ = np.bincount(y_encoded, minlength=len(self.classes_))
+            self.class_prior_ = self.class_counts_ / self.class_counts_.sum()
+            self.net_ = self._fit_net(fields, y_encoded.astype(np.int64))
+        self.history_ = self.net_.history
+        self.n_epochs_ = len(self.net_.history)
+        return self
+
+    def _class_weight_vector(self, y_encoded):
+        if self.class_weight is None:
+            return np.ones(len(self.classes_), dtype=np.float32)
+        return compute_class_weight(
+            self.class_weight, classes=self.classes_, y=self.classes_[y_encoded]
+        ).astype(np.float32)
+
+    def _split(self, y_encoded):
+        indices = np.arange(len(y_encoded))
+        if not self.early_stopping:
+            return indices, None
+        try:
+            return train_test_split(
+                indices,
+                test_size=self.validation_fraction,
+                stratify=y_encoded,
+                random_state=self._seed,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping needs a stratified validation split of "
+                f"validation_fraction={self.validation_fraction} with every class in "
+                f"both parts, which these {len(y_encoded)} samples do not allow "
+                f"(smallest class: {np.bincount(y_encoded).min()} samples). Use more "
+                "data, a larger validation_fraction, or early_stopping=False."
+            ) from exc
+
+    def _fit_net(self, fields, y_encoded):
+        body = self._build_body(fields)
+        module = self._build_module(body, len(self.classes_))
+        train_idx, valid_idx = self._split(y_encoded)
+        train_set = EncodedDataset(fields, y_encoded, order=train_idx)
+        callbacks = list(self._build_callbacks())
+        train_split = None
+        if valid_idx is not None:
+            train_split = predefined_split(EncodedDataset(fields, y_encoded, valid_idx))
+            callbacks.append(
+                EarlyStopping(patience=self.n_iter_no_change, load_best=True)
+            )
+        if self.deferred_rebalancing is not None:
+            callbacks.append(
+                DeferredRebalancing(self.deferred_rebalancing, self.deferred_start)
+            )
+        if self.max_grad_norm is not None:
+            callbacks.append(GradientNormClipping(self.max_grad_norm))
+        if self.verbose:
+            callbacks.append(ProgressBar())
+        optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        lr = self.lr
+        if lr == "auto":
+            trains_transformer = isinstance(body, TransformerEncoder)
+            lr = AUTO_LR_TRANSFORMER if trains_transformer else AUTO_LR_MLP
+        collate = self._collator()
+        net = TrainingNet(
+            module=module,
+            criterion=self._build_criterion(),
+            optimizer=optimizer,
+            optimizer__weight_decay=self.weight_decay,
+            lr=lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=DataLoader,
+            iterator_train__sampler=RebalancingSampler(
+                len(train_idx), make_generator(self._seed)
+            ),
+            iterator_train__collate_fn=collate,
+            iterator_valid=DataLoader,
+            iterator_valid__collate_fn=collate,
+            train_split=train_split,
+            callbacks=callbacks,
+            class_weight=self._class_weight_vector(y_encoded),
+            mixed_precision=self.mixed_precision,
+            device=str(self.device_),
+            verbose=self.verbose,
+        )
+        return net.fit(train_set, y=None)
+
+    # ------------------------------------------------------------------ predict
+
+    def _forward(self, X):
+        check_is_fitted(self, "net_")
+        fields, _ = self._input_fields(X, fitting=False)
+        fields.update(self._extra_fields(X, fitting=False))
+        order = length_order(fields["input_ids"]) if "input_ids" in fields else None
+        output = self.net_.forward(EncodedDataset(fields, order=order))
+        logits = self._logits(output).double()
+        if order is None:
+            return logits
+        unsorted = torch.empty_like(logits)
+        unsorted[torch.from_numpy(order)] = logits
+        return unsorted
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : texts or array-like of shape (n_samples, n_features)
+            Same kind of input as in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        return torch.softmax(self._forward(X), dim=-1).numpy()
+
+    def predict(self, X):
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : texts or array-like of shape (n_samples, n_features)
+            Same kind of input as in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        logits = self._forward(X)
+        return self.classes_[logits.argmax(dim=-1).numpy()]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        return tags
+
+    def __setstate__(self, state):
+        # skorch maps a CUDA net to the CPU when CUDA is absent; follow it.
+        super().__setstate__(state)
+        device = self.__dict__.get("device_")
+        if device is not None and device.type == "cuda":
+            if not torch.cuda.is_available():
+                self.device_ = torch.device("cpu")

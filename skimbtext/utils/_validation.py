@@ -1,0 +1,181 @@
+"""Input validation shared by every estimator: texts, DataFrame columns, input kind."""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+
+def _is_missing(item):
+    if item is None or item is pd.NA:
+        return True
+    return isinstance(item, numbers.Real) and not isinstance(item, bool) and item != item
+
+
+def input_kind(X, text_col=None):
+    """Tell whether ``X`` holds texts or a numeric feature matrix.
+
+    Texts are a 1-D sequence (list, tuple, 1-D ndarray, pandas Series), a single
+    column 2-D array of strings, or a DataFrame column chosen with ``text_col``.
+    Everything else (2-D arrays, DataFrames of numeric columns, sparse matrices) is
+    numeric and is validated by scikit-learn later.
+
+    Parameters
+    ----------
+    X : object
+        The input given to ``fit``, ``predict`` or ``transform``.
+    text_col : str, optional
+        Column of a DataFrame ``X`` holding the texts.
+
+    Returns
+    -------
+    kind : {"text", "numeric"}
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is a single string, if ``text_col`` is set but ``X`` is not a
+        DataFrame with that column, or if a DataFrame has several non-numeric
+        columns and no ``text_col``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimbtext.utils import input_kind
+    >>> input_kind(["a text", "another"])
+    'text'
+    >>> input_kind(np.zeros((3, 2)))
+    'numeric'
+    """
+    if isinstance(X, (str, bytes)):
+        raise ValueError(
+            "X must be a sequence of texts, got a single string; wrap it in a list."
+        )
+    if isinstance(X, pd.DataFrame):
+        if text_col is not None:
+            if text_col not in X.columns:
+                raise ValueError(
+                    f"text_col={text_col!r} is not a column of X; its columns are "
+                    f"{list(X.columns)}."
+                )
+            return "text"
+        non_numeric = [
+            col
+            for col in X.columns
+            if not pd.api.types.is_numeric_dtype(X[col])
+            or pd.api.types.is_bool_dtype(X[col])
+        ]
+        if not non_numeric:
+            return "numeric"
+        if X.shape[1] == 1:
+            return "text"
+        raise ValueError(
+            f"X is a DataFrame with non-numeric columns {non_numeric}; set "
+            "text_col to the column that holds the texts."
+        )
+    if text_col is not None:
+        raise ValueError(
+            f"text_col={text_col!r} is set, but X is a {type(X).__name__}, not a "
+            "pandas DataFrame."
+        )
+    if sp.issparse(X):
+        return "numeric"
+    if isinstance(X, pd.Series):
+        return "text"
+    if isinstance(X, (list, tuple)):
+        nested = any(isinstance(item, (list, tuple, np.ndarray)) for item in X)
+        return "numeric" if nested else "text"
+    if isinstance(X, np.ndarray):
+        if X.ndim == 1:
+            return "text"
+        if X.ndim == 2 and X.shape[1] == 1 and X.dtype.kind in "OUS" and X.size:
+            return "text" if isinstance(X.flat[0], (str, bytes)) else "numeric"
+        return "numeric"
+    return "numeric"
+
+
+def check_texts(X, *, text_col=None, name="X"):
+    """Validate a collection of texts and return them as a list of ``str``.
+
+    Every item must be a string; empty strings are valid texts. Missing values,
+    bytes and other types raise an error naming the first offending position, so
+    that no row is silently dropped or coerced.
+
+    Parameters
+    ----------
+    X : list, tuple, ndarray, pandas Series or DataFrame
+        The texts; for a DataFrame, the column ``text_col`` (or its only column).
+    text_col : str, optional
+        Column of a DataFrame ``X`` holding the texts.
+    name : str, default="X"
+        Name used in error messages.
+
+    Returns
+    -------
+    texts : list of str
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is empty, not 1-D, or holds an item that is not a string.
+
+    Examples
+    --------
+    >>> from skimbtext.utils import check_texts
+    >>> check_texts(("good", "bad"))
+    ['good', 'bad']
+    >>> check_texts(["good", None])
+    Traceback (most recent call last):
+    ...
+    ValueError: X contains a missing text (None) at position 1; fill or drop it before fitting.
+    """
+    if isinstance(X, pd.DataFrame):
+        column = text_col if text_col is not None else X.columns[0]
+        if column not in X.columns:
+            raise ValueError(
+                f"text_col={column!r} is not a column of {name}; its columns are "
+                f"{list(X.columns)}."
+            )
+        values = X[column].tolist()
+    elif isinstance(X, pd.Series):
+        values = X.tolist()
+    elif isinstance(X, np.ndarray):
+        if X.ndim == 2 and X.shape[1] == 1:
+            X = X[:, 0]
+        if X.ndim != 1:
+            raise ValueError(
+                f"{name} must be a 1-D collection of texts, got an array of shape "
+                f"{X.shape}. For numeric features pass a 2-D array of numbers."
+            )
+        values = X.tolist()
+    elif isinstance(X, (list, tuple)):
+        values = list(X)
+    else:
+        try:
+            values = list(X)
+        except TypeError:
+            raise ValueError(
+                f"{name} must be a sequence of texts, got {type(X).__name__}."
+            ) from None
+    if len(values) == 0:
+        raise ValueError(f"{name} is empty: it holds 0 texts.")
+    for position, item in enumerate(values):
+        if isinstance(item, str):
+            continue
+        if _is_missing(item):
+            raise ValueError(
+                f"{name} contains a missing text ({item!r}) at position {position}; "
+                "fill or drop it before fitting."
+            )
+        if isinstance(item, bytes):
+            raise ValueError(
+                f"{name} contains bytes at position {position}; decode them first, "
+                "e.g. item.decode('utf-8', errors='replace')."
+            )
+        raise ValueError(
+            f"{name} must contain only strings; the item at position {position} is "
+            f"{type(item).__name__} ({item!r:.40}). For numeric features pass a 2-D "
+            "array of shape (n_samples, n_features)."
+        )
+    return [str(item) for item in values]

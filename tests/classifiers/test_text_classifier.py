@@ -1,0 +1,246 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from imblearn.over_sampling import RandomOverSampler
+from imblearn.pipeline import Pipeline
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from skimbtext import TextClassifier
+from skimbtext.losses import LOSSES
+
+TINY = {"encoder": "tiny-bert", "max_epochs": 2, "batch_size": 16, "lr": 1e-3,
+        "random_state": 0, "device": "cpu"}
+NUMERIC = {"max_epochs": 30, "hidden_layer_sizes": (16,), "lr": 1e-2,
+           "batch_size": 16, "random_state": 0, "device": "cpu"}
+
+
+@pytest.fixture(scope="module")
+def fitted_tiny(reviews):
+    return TextClassifier(**TINY).fit(reviews["text"], reviews["label"])
+
+
+def test_text_fit_predict_contract(fitted_tiny, reviews):
+    proba = fitted_tiny.predict_proba(reviews["text"])
+    assert proba.shape == (len(reviews), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert list(fitted_tiny.classes_) == ["negative", "positive"]
+    assert fitted_tiny.input_kind_ == "text"
+    assert fitted_tiny.n_epochs_ == 2
+    counts = reviews["label"].value_counts()
+    np.testing.assert_array_equal(
+        fitted_tiny.class_counts_, [counts["negative"], counts["positive"]])
+    np.testing.assert_allclose(fitted_tiny.class_prior_.sum(), 1.0)
+    assert not hasattr(fitted_tiny, "n_features_in_")
+
+
+def test_text_input_types_agree(fitted_tiny, reviews):
+    texts = reviews["text"].iloc[:12]
+    expected = fitted_tiny.predict_proba(texts)
+    for variant in (list(texts), np.asarray(texts), tuple(texts),
+                    np.asarray(texts, dtype=object).reshape(-1, 1)):
+        np.testing.assert_allclose(fitted_tiny.predict_proba(variant), expected,
+                                   atol=1e-6)
+
+
+def test_predictions_do_not_depend_on_batch_composition(fitted_tiny, reviews):
+    texts = list(reviews["text"].iloc[:20])
+    together = fitted_tiny.predict_proba(texts)
+    alone = np.vstack([fitted_tiny.predict_proba([text]) for text in texts[:5]])
+    np.testing.assert_allclose(together[:5], alone, atol=1e-5)
+
+
+def test_dataframe_with_text_col(reviews):
+    clf = TextClassifier(text_col="text", **TINY).fit(reviews, reviews["label"])
+    reference = TextClassifier(**TINY).fit(reviews["text"], reviews["label"])
+    np.testing.assert_array_equal(clf.predict_proba(reviews),
+                                  reference.predict_proba(reviews["text"]))
+
+
+def test_same_random_state_is_bitwise_repeatable_and_seed_matters(reviews):
+    first = TextClassifier(**TINY).fit(reviews["text"], reviews["label"])
+    second = TextClassifier(**TINY).fit(reviews["text"], reviews["label"])
+    other = TextClassifier(**{**TINY, "random_state": 1}).fit(
+        reviews["text"], reviews["label"])
+    np.testing.assert_array_equal(first.predict_proba(reviews["text"]),
+                                  second.predict_proba(reviews["text"]))
+    assert not np.allclose(first.predict_proba(reviews["text"]),
+                           other.predict_proba(reviews["text"]))
+
+
+def test_fit_leaves_global_torch_rng_alone(reviews):
+    torch.manual_seed(7)
+    expected = torch.rand(2)
+    torch.manual_seed(7)
+    TextClassifier(**NUMERIC).fit(np.eye(4, dtype=np.float32).repeat(5, 0),
+                                  np.arange(4).repeat(5) % 2)
+    assert torch.equal(torch.rand(2), expected)
+
+
+def test_numeric_mode_learns_blobs(blobs):
+    X, y = blobs
+    clf = TextClassifier(**NUMERIC).fit(X, y)
+    assert clf.input_kind_ == "numeric" and clf.n_features_in_ == 5
+    assert clf.score(X, y) > 0.95
+    with pytest.raises(ValueError, match="fitted on numeric input but got text"):
+        clf.predict(["a text"])
+
+
+def test_pickle_and_clone_round_trip(fitted_tiny, reviews):
+    restored = pickle.loads(pickle.dumps(fitted_tiny))
+    np.testing.assert_array_equal(restored.predict_proba(reviews["text"][:10]),
+                                  fitted_tiny.predict_proba(reviews["text"][:10]))
+    fresh = clone(fitted_tiny)
+    assert not hasattr(fresh, "net_")
+    assert fresh.get_params() == fitted_tiny.get_params()
+
+
+def test_model_fitted_on_cuda_loads_on_cpu(blobs):
+    """Simulate a CUDA-fitted model: its pickle names CUDA as the device."""
+    if torch.cuda.is_available():
+        pytest.skip("simulates a CPU-only machine")
+    X, y = blobs
+    clf = TextClassifier(**NUMERIC).fit(X, y)
+    expected = clf.predict_proba(X)
+    clf.net_.device = "cuda"
+    clf.device_ = torch.device("cuda")
+    with pytest.warns(UserWarning, match="CUDA"):
+        restored = pickle.loads(pickle.dumps(clf))
+    assert restored.device_ == torch.device("cpu")
+    np.testing.assert_allclose(restored.predict_proba(X), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_every_loss_trains_and_beats_chance(loss, blobs):
+    X, y = blobs
+    clf = TextClassifier(loss=loss, **NUMERIC).fit(X, y)
+    assert clf.score(X, y) > 0.8, loss
+
+
+def test_ldam_uses_a_cosine_head(blobs):
+    X, y = blobs
+    clf = TextClassifier(loss="ldam", **NUMERIC).fit(X, y)
+    assert type(clf.net_.module_.head).__name__ == "CosineLinear"
+
+
+def test_loss_params_reach_the_loss(blobs):
+    X, y = blobs
+    clf = TextClassifier(loss="focal", loss_params={"gamma": 0.5}, **NUMERIC).fit(X, y)
+    assert clf.net_.criterion_.gamma == 0.5
+    with pytest.raises(ValueError, match="Cannot build FocalLoss"):
+        TextClassifier(loss="focal", loss_params={"gama": 1}, **NUMERIC).fit(X, y)
+
+
+def test_sample_weight_and_class_weight_shift_decisions():
+    # Two overlapping classes: weighting one of them should pull predictions to it.
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(0.5, 1, (100, 2))])
+    y = np.array([0] * 100 + [1] * 100)
+    plain = TextClassifier(**NUMERIC).fit(X, y)
+    weighted = TextClassifier(**NUMERIC).fit(X, y, sample_weight=np.where(y, 10, 1))
+    by_class = TextClassifier(class_weight={0: 1, 1: 10}, **NUMERIC).fit(X, y)
+    assert (weighted.predict(X) == 1).mean() > (plain.predict(X) == 1).mean() + 0.2
+    assert (by_class.predict(X) == 1).mean() > (plain.predict(X) == 1).mean() + 0.2
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        TextClassifier(**NUMERIC).fit(X, y, sample_weight=np.zeros(200))
+
+
+def test_balanced_class_weight_lifts_minority_recall():
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(0, 1, (190, 2)), rng.normal(1.0, 1, (10, 2))])
+    y = np.array([0] * 190 + [1] * 10)
+    plain = TextClassifier(**NUMERIC).fit(X, y)
+    balanced = TextClassifier(class_weight="balanced", **NUMERIC).fit(X, y)
+    assert (balanced.predict(X[y == 1]) == 1).mean() > (
+        plain.predict(X[y == 1]) == 1).mean()
+
+
+def test_early_stopping_uses_a_validation_split_and_keeps_the_best_epoch(blobs):
+    X, y = blobs
+    clf = TextClassifier(early_stopping=True, validation_fraction=0.2,
+                         n_iter_no_change=2, **{**NUMERIC, "max_epochs": 200}).fit(X, y)
+    history = clf.history_
+    assert "valid_loss" in history[0]
+    assert clf.n_epochs_ < 200
+    best = int(np.argmin(history[:, "valid_loss"]))
+    assert clf.n_epochs_ == best + 1 + 2  # stopped after `patience` worse epochs
+
+
+def test_early_stopping_explains_a_too_small_class():
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    y = np.array([0] * 19 + [1])
+    with pytest.raises(ValueError, match="smallest class: 1 samples"):
+        TextClassifier(early_stopping=True, **NUMERIC).fit(X, y)
+
+
+def test_frozen_encoder_trains_a_head_on_cached_embeddings(reviews, tmp_path):
+    clf = TextClassifier(freeze_encoder=True, cache_dir=tmp_path,
+                         **{**TINY, "max_epochs": 5})
+    clf.fit(reviews["text"], reviews["label"])
+    assert (tmp_path / "embeddings.sqlite").is_file()
+    assert type(clf.net_.module_.body).__name__ == "MLPEncoder"
+    assert clf.embedder_.n_features_out_ == 128
+    # The encoder stays untouched: it is not part of the trained module.
+    trained = {id(p) for p in clf.net_.module_.parameters()}
+    assert not trained & {id(p) for p in clf.embedder_.encoder_.parameters()}
+    assert clf.predict_proba(reviews["text"][:5]).shape == (5, 2)
+
+
+@pytest.mark.parametrize("X, y, message", [
+    (["a", "b", "c"], [0, 0, 0], "one class only"),
+    (["a", "b", "c"], [0, 1], "inconsistent numbers of samples"),
+    (["a", None, "c"], [0, 1, 0], "missing text"),
+    (["a", 2, "c"], [0, 1, 0], "position 1 is int"),
+    (["a", "b", "c"], None, "requires y"),
+    (np.array([[1.0, np.nan], [0.0, 1.0]]), [0, 1], "NaN"),
+])
+def test_bad_input_is_named(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        TextClassifier(**TINY).fit(X, y)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"max_epochs": 0}, "max_epochs"),
+    ({"loss": "hinge"}, "loss"),
+    ({"dropout": 1.5}, "dropout"),
+    ({"lr": -1.0}, "lr"),
+    ({"encoder": "no-such-org/no-such-model"}, "never downloads"),
+])
+def test_bad_parameters_are_named(params, message):
+    with pytest.raises(ValueError, match=message):
+        TextClassifier(**{**TINY, **params}).fit(["a", "b"], [0, 1])
+
+
+def test_bad_hidden_layer_sizes_are_named():
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        TextClassifier(**{**NUMERIC, "hidden_layer_sizes": (0,)}).fit(
+            np.eye(2), [0, 1])
+
+
+def test_in_imblearn_pipeline_and_grid_search(reviews):
+    pipe = Pipeline([("ros", RandomOverSampler(random_state=0)),
+                     ("clf", TextClassifier(**{**TINY, "max_epochs": 1}))])
+    search = GridSearchCV(pipe, {"clf__loss": ["ce", "logit_adjusted"]}, cv=2,
+                          scoring="balanced_accuracy")
+    # imbalanced-learn's samplers take 2-D X: a single column of texts.
+    texts = reviews["text"].to_numpy(dtype=object).reshape(-1, 1)
+    search.fit(texts, reviews["label"].to_numpy())
+    assert set(search.cv_results_["param_clf__loss"]) == {"ce", "logit_adjusted"}
+    assert search.predict(texts[:3]).shape == (3,)
+
+
+def test_verbose_prints_an_epoch_log(blobs, capsys):
+    X, y = blobs
+    TextClassifier(verbose=1, **{**NUMERIC, "max_epochs": 2}).fit(X, y)
+    assert "train_loss" in capsys.readouterr().out
+    TextClassifier(verbose=0, **{**NUMERIC, "max_epochs": 2}).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
+def test_series_labels_and_pandas_text_index_are_ignored(reviews):
+    shuffled = reviews.sample(frac=1.0, random_state=0)
+    clf = TextClassifier(**TINY).fit(shuffled["text"], shuffled["label"])
+    assert clf.predict(pd.Series(["great", "awful"], index=[10, 3])).shape == (2,)
