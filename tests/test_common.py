@@ -15,8 +15,14 @@ from skimbtext.utils import all_estimators
 # Settings for the checks' toy problems (tens of numeric samples): more epochs than
 # the text defaults, a small MLP, and a fixed seed.
 CHECK_PARAMS = {
-    "TextClassifier": {"max_epochs": 40, "hidden_layer_sizes": (32,), "lr": 1e-2,
-                       "batch_size": 16, "random_state": 0, "device": "cpu"},
+    "TextClassifier": {
+        "max_epochs": 40,
+        "hidden_layer_sizes": (32,),
+        "lr": 1e-2,
+        "batch_size": 16,
+        "random_state": 0,
+        "device": "cpu",
+    },
 }
 
 # Estimators that accept only texts.

@@ -15,9 +15,10 @@ class DeferredRebalancing(Callback):
 
     Cao et al. (2019) show that rebalancing from the first epoch hurts the learned
     representation, while deferring it to the end of training improves the
-    classifier. From epoch ``floor(start * max_epochs) + 1`` on, the callback either
-    weights each class's loss (``"reweight"``, DRW) or samples each class (``"resample"``,
-    DRS) in proportion to the class-balanced weights of Cui et al. (2019),
+    classifier. From epoch ``floor(start * max_epochs) + 1`` on, the callback
+    either weights each class's loss (``"reweight"``, DRW) or samples each class
+    (``"resample"``, DRS) in proportion to the class-balanced weights of Cui et
+    al. (2019),
     ``(1 - beta) / (1 - beta ** n_c)``.
 
     Parameters
@@ -73,4 +74,5 @@ class DeferredRebalancing(Callback):
         if self.mode == "reweight":
             net.class_weight = self.class_weight_
         else:
-            net.get_params_for("iterator_train")["sampler"].weights = self.sample_weight_
+            sampler = net.get_params_for("iterator_train")["sampler"]
+            sampler.weights = self.sample_weight_

@@ -289,7 +289,9 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
                     "needs at least 2 classes."
                 )
             sample_weight = _check_sample_weight(
-                sample_weight, np.empty((n_samples, 0)), dtype=np.float32,
+                sample_weight,
+                np.empty((n_samples, 0)),
+                dtype=np.float32,
                 ensure_non_negative=True,
             )
             fields["sample_weight"] = sample_weight

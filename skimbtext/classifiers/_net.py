@@ -98,7 +98,8 @@ class TrainingNet(NeuralNet):
             weight = torch.ones_like(per_sample)
         if self.class_weight is not None:
             class_weight = torch.as_tensor(
-                np.asarray(self.class_weight, dtype=np.float32), device=per_sample.device
+                np.asarray(self.class_weight, dtype=np.float32),
+                device=per_sample.device,
             )
             weight = weight * class_weight[y_true]
         return (weight * per_sample).sum() / weight.sum().clamp_min(1e-12)

@@ -1,4 +1,4 @@
-"""TextClassifier: a fine-tuned encoder (or an MLP head) with an imbalance-aware loss."""
+"""TextClassifier: a fine-tuned encoder (or MLP head) with an imbalance-aware loss."""
 
 from sklearn.utils._param_validation import StrOptions
 

@@ -58,7 +58,8 @@ def resolve_encoder_source(encoder):
     """
     if not isinstance(encoder, (str, os.PathLike)):
         raise ValueError(
-            f"encoder must be a model name or a local path, got {type(encoder).__name__}."
+            "encoder must be a model name or a local path, got "
+            f"{type(encoder).__name__}."
         )
     encoder = os.fspath(encoder)
     if encoder in MINILM_ALIASES:
@@ -133,8 +134,9 @@ def load_encoder_model(encoder):
 
     source = resolve_encoder_source(encoder)
     if source == TINY_BERT:
-        config = BertConfig(vocab_size=load_tokenizer(TINY_BERT).vocab_size,
-                            **TINY_BERT_CONFIG)
+        config = BertConfig(
+            vocab_size=load_tokenizer(TINY_BERT).vocab_size, **TINY_BERT_CONFIG
+        )
         return BertModel(config, add_pooling_layer=False)
     try:
         with _quiet_transformers():
@@ -154,7 +156,9 @@ def model_fingerprint(model, tokenizer, *extra):
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     backend = getattr(tokenizer, "backend_tokenizer", None)
-    digest.update((backend.to_str() if backend is not None else repr(tokenizer)).encode())
+    digest.update(
+        (backend.to_str() if backend is not None else repr(tokenizer)).encode()
+    )
     for value in extra:
         digest.update(repr(value).encode())
     return digest.hexdigest()

@@ -94,4 +94,3 @@ def freeze(module):
     for parameter in module.parameters():
         parameter.requires_grad_(False)
     return module
-

@@ -7,7 +7,11 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch.utils.data import DataLoader
@@ -207,7 +211,9 @@ class TextEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         chunks = []
         with torch.inference_mode():
             for inputs, _ in tqdm(loader, disable=not self.verbose, desc="embedding"):
-                inputs = {name: value.to(self.device_) for name, value in inputs.items()}
+                inputs = {
+                    name: value.to(self.device_) for name, value in inputs.items()
+                }
                 chunks.append(self.encoder_(**inputs).float().cpu())
         embeddings = np.empty((len(texts), self.n_features_out_), dtype=np.float32)
         embeddings[order] = torch.cat(chunks).numpy()

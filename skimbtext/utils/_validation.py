@@ -10,7 +10,9 @@ import scipy.sparse as sp
 def _is_missing(item):
     if item is None or item is pd.NA:
         return True
-    return isinstance(item, numbers.Real) and not isinstance(item, bool) and item != item
+    return (
+        isinstance(item, numbers.Real) and not isinstance(item, bool) and item != item
+    )
 
 
 def input_kind(X, text_col=None):
@@ -125,10 +127,10 @@ def check_texts(X, *, text_col=None, name="X"):
     >>> from skimbtext.utils import check_texts
     >>> check_texts(("good", "bad"))
     ['good', 'bad']
-    >>> check_texts(["good", None])
+    >>> check_texts(["good", None])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: X contains a missing text (None) at position 1; fill or drop it before fitting.
+    ValueError: X contains a missing text (None) at position 1; fill or drop it...
     """
     if isinstance(X, pd.DataFrame):
         column = text_col if text_col is not None else X.columns[0]

@@ -12,10 +12,22 @@ from sklearn.model_selection import GridSearchCV
 from skimbtext import TextClassifier
 from skimbtext.losses import LOSSES
 
-TINY = {"encoder": "tiny-bert", "max_epochs": 2, "batch_size": 16, "lr": 1e-3,
-        "random_state": 0, "device": "cpu"}
-NUMERIC = {"max_epochs": 30, "hidden_layer_sizes": (16,), "lr": 1e-2,
-           "batch_size": 16, "random_state": 0, "device": "cpu"}
+TINY = {
+    "encoder": "tiny-bert",
+    "max_epochs": 2,
+    "batch_size": 16,
+    "lr": 1e-3,
+    "random_state": 0,
+    "device": "cpu",
+}
+NUMERIC = {
+    "max_epochs": 30,
+    "hidden_layer_sizes": (16,),
+    "lr": 1e-2,
+    "batch_size": 16,
+    "random_state": 0,
+    "device": "cpu",
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +44,8 @@ def test_text_fit_predict_contract(fitted_tiny, reviews):
     assert fitted_tiny.n_epochs_ == 2
     counts = reviews["label"].value_counts()
     np.testing.assert_array_equal(
-        fitted_tiny.class_counts_, [counts["negative"], counts["positive"]])
+        fitted_tiny.class_counts_, [counts["negative"], counts["positive"]]
+    )
     np.testing.assert_allclose(fitted_tiny.class_prior_.sum(), 1.0)
     assert not hasattr(fitted_tiny, "n_features_in_")
 
@@ -40,10 +53,15 @@ def test_text_fit_predict_contract(fitted_tiny, reviews):
 def test_text_input_types_agree(fitted_tiny, reviews):
     texts = reviews["text"].iloc[:12]
     expected = fitted_tiny.predict_proba(texts)
-    for variant in (list(texts), np.asarray(texts), tuple(texts),
-                    np.asarray(texts, dtype=object).reshape(-1, 1)):
-        np.testing.assert_allclose(fitted_tiny.predict_proba(variant), expected,
-                                   atol=1e-6)
+    for variant in (
+        list(texts),
+        np.asarray(texts),
+        tuple(texts),
+        np.asarray(texts, dtype=object).reshape(-1, 1),
+    ):
+        np.testing.assert_allclose(
+            fitted_tiny.predict_proba(variant), expected, atol=1e-6
+        )
 
 
 def test_predictions_do_not_depend_on_batch_composition(fitted_tiny, reviews):
@@ -56,27 +74,32 @@ def test_predictions_do_not_depend_on_batch_composition(fitted_tiny, reviews):
 def test_dataframe_with_text_col(reviews):
     clf = TextClassifier(text_col="text", **TINY).fit(reviews, reviews["label"])
     reference = TextClassifier(**TINY).fit(reviews["text"], reviews["label"])
-    np.testing.assert_array_equal(clf.predict_proba(reviews),
-                                  reference.predict_proba(reviews["text"]))
+    np.testing.assert_array_equal(
+        clf.predict_proba(reviews), reference.predict_proba(reviews["text"])
+    )
 
 
 def test_same_random_state_is_bitwise_repeatable_and_seed_matters(reviews):
     first = TextClassifier(**TINY).fit(reviews["text"], reviews["label"])
     second = TextClassifier(**TINY).fit(reviews["text"], reviews["label"])
     other = TextClassifier(**{**TINY, "random_state": 1}).fit(
-        reviews["text"], reviews["label"])
-    np.testing.assert_array_equal(first.predict_proba(reviews["text"]),
-                                  second.predict_proba(reviews["text"]))
-    assert not np.allclose(first.predict_proba(reviews["text"]),
-                           other.predict_proba(reviews["text"]))
+        reviews["text"], reviews["label"]
+    )
+    np.testing.assert_array_equal(
+        first.predict_proba(reviews["text"]), second.predict_proba(reviews["text"])
+    )
+    assert not np.allclose(
+        first.predict_proba(reviews["text"]), other.predict_proba(reviews["text"])
+    )
 
 
 def test_fit_leaves_global_torch_rng_alone(reviews):
     torch.manual_seed(7)
     expected = torch.rand(2)
     torch.manual_seed(7)
-    TextClassifier(**NUMERIC).fit(np.eye(4, dtype=np.float32).repeat(5, 0),
-                                  np.arange(4).repeat(5) % 2)
+    TextClassifier(**NUMERIC).fit(
+        np.eye(4, dtype=np.float32).repeat(5, 0), np.arange(4).repeat(5) % 2
+    )
     assert torch.equal(torch.rand(2), expected)
 
 
@@ -91,8 +114,10 @@ def test_numeric_mode_learns_blobs(blobs):
 
 def test_pickle_and_clone_round_trip(fitted_tiny, reviews):
     restored = pickle.loads(pickle.dumps(fitted_tiny))
-    np.testing.assert_array_equal(restored.predict_proba(reviews["text"][:10]),
-                                  fitted_tiny.predict_proba(reviews["text"][:10]))
+    np.testing.assert_array_equal(
+        restored.predict_proba(reviews["text"][:10]),
+        fitted_tiny.predict_proba(reviews["text"][:10]),
+    )
     fresh = clone(fitted_tiny)
     assert not hasattr(fresh, "net_")
     assert fresh.get_params() == fitted_tiny.get_params()
@@ -155,13 +180,18 @@ def test_balanced_class_weight_lifts_minority_recall():
     plain = TextClassifier(**NUMERIC).fit(X, y)
     balanced = TextClassifier(class_weight="balanced", **NUMERIC).fit(X, y)
     assert (balanced.predict(X[y == 1]) == 1).mean() > (
-        plain.predict(X[y == 1]) == 1).mean()
+        plain.predict(X[y == 1]) == 1
+    ).mean()
 
 
 def test_early_stopping_uses_a_validation_split_and_keeps_the_best_epoch(blobs):
     X, y = blobs
-    clf = TextClassifier(early_stopping=True, validation_fraction=0.2,
-                         n_iter_no_change=2, **{**NUMERIC, "max_epochs": 200}).fit(X, y)
+    clf = TextClassifier(
+        early_stopping=True,
+        validation_fraction=0.2,
+        n_iter_no_change=2,
+        **{**NUMERIC, "max_epochs": 200},
+    ).fit(X, y)
     history = clf.history_
     assert "valid_loss" in history[0]
     assert clf.n_epochs_ < 200
@@ -177,8 +207,9 @@ def test_early_stopping_explains_a_too_small_class():
 
 
 def test_frozen_encoder_trains_a_head_on_cached_embeddings(reviews, tmp_path):
-    clf = TextClassifier(freeze_encoder=True, cache_dir=tmp_path,
-                         **{**TINY, "max_epochs": 5})
+    clf = TextClassifier(
+        freeze_encoder=True, cache_dir=tmp_path, **{**TINY, "max_epochs": 5}
+    )
     clf.fit(reviews["text"], reviews["label"])
     assert (tmp_path / "embeddings.sqlite").is_file()
     assert type(clf.net_.module_.body).__name__ == "MLPEncoder"
@@ -189,26 +220,32 @@ def test_frozen_encoder_trains_a_head_on_cached_embeddings(reviews, tmp_path):
     assert clf.predict_proba(reviews["text"][:5]).shape == (5, 2)
 
 
-@pytest.mark.parametrize("X, y, message", [
-    (["a", "b", "c"], [0, 0, 0], "one class only"),
-    (["a", "b", "c"], [0, 1], "inconsistent numbers of samples"),
-    (["a", None, "c"], [0, 1, 0], "missing text"),
-    (["a", 2, "c"], [0, 1, 0], "position 1 is int"),
-    (["a", "b", "c"], None, "requires y"),
-    (np.array([[1.0, np.nan], [0.0, 1.0]]), [0, 1], "NaN"),
-])
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (["a", "b", "c"], [0, 0, 0], "one class only"),
+        (["a", "b", "c"], [0, 1], "inconsistent numbers of samples"),
+        (["a", None, "c"], [0, 1, 0], "missing text"),
+        (["a", 2, "c"], [0, 1, 0], "position 1 is int"),
+        (["a", "b", "c"], None, "requires y"),
+        (np.array([[1.0, np.nan], [0.0, 1.0]]), [0, 1], "NaN"),
+    ],
+)
 def test_bad_input_is_named(X, y, message):
     with pytest.raises(ValueError, match=message):
         TextClassifier(**TINY).fit(X, y)
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"max_epochs": 0}, "max_epochs"),
-    ({"loss": "hinge"}, "loss"),
-    ({"dropout": 1.5}, "dropout"),
-    ({"lr": -1.0}, "lr"),
-    ({"encoder": "no-such-org/no-such-model"}, "never downloads"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"max_epochs": 0}, "max_epochs"),
+        ({"loss": "hinge"}, "loss"),
+        ({"dropout": 1.5}, "dropout"),
+        ({"lr": -1.0}, "lr"),
+        ({"encoder": "no-such-org/no-such-model"}, "never downloads"),
+    ],
+)
 def test_bad_parameters_are_named(params, message):
     with pytest.raises(ValueError, match=message):
         TextClassifier(**{**TINY, **params}).fit(["a", "b"], [0, 1])
@@ -216,15 +253,19 @@ def test_bad_parameters_are_named(params, message):
 
 def test_bad_hidden_layer_sizes_are_named():
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
-        TextClassifier(**{**NUMERIC, "hidden_layer_sizes": (0,)}).fit(
-            np.eye(2), [0, 1])
+        TextClassifier(**{**NUMERIC, "hidden_layer_sizes": (0,)}).fit(np.eye(2), [0, 1])
 
 
 def test_in_imblearn_pipeline_and_grid_search(reviews):
-    pipe = Pipeline([("ros", RandomOverSampler(random_state=0)),
-                     ("clf", TextClassifier(**{**TINY, "max_epochs": 1}))])
-    search = GridSearchCV(pipe, {"clf__loss": ["ce", "logit_adjusted"]}, cv=2,
-                          scoring="balanced_accuracy")
+    pipe = Pipeline(
+        [
+            ("ros", RandomOverSampler(random_state=0)),
+            ("clf", TextClassifier(**{**TINY, "max_epochs": 1})),
+        ]
+    )
+    search = GridSearchCV(
+        pipe, {"clf__loss": ["ce", "logit_adjusted"]}, cv=2, scoring="balanced_accuracy"
+    )
     # imbalanced-learn's samplers take 2-D X: a single column of texts.
     texts = reviews["text"].to_numpy(dtype=object).reshape(-1, 1)
     search.fit(texts, reviews["label"].to_numpy())

@@ -19,9 +19,9 @@ from skimbtext.utils import torch_random_context
 def test_minilm_resolves_to_the_bundled_weights():
     source = resolve_encoder_source("minilm")
     assert source == resolve_encoder_source("sentence-transformers/all-MiniLM-L6-v2")
-    assert (
-        resolve_encoder_source("tiny-bert") == "tiny-bert"
-    ), "tiny-bert is built, not loaded"
+    assert resolve_encoder_source("tiny-bert") == "tiny-bert", (
+        "tiny-bert is built, not loaded"
+    )
 
 
 def test_unknown_encoder_gives_an_offline_error():
@@ -51,8 +51,10 @@ def test_tokenize_truncates_without_padding():
 def test_collator_pads_to_batch_longest_and_masks():
     ids = [np.array([101, 5, 6, 102]), np.array([101, 102])]
     inputs, target = PadCollator(pad_token_id=0)(
-        [({"input_ids": ids[0], "sample_weight": np.float32(2)}, 1),
-         ({"input_ids": ids[1], "sample_weight": np.float32(1)}, 0)]
+        [
+            ({"input_ids": ids[0], "sample_weight": np.float32(2)}, 1),
+            ({"input_ids": ids[1], "sample_weight": np.float32(1)}, 0),
+        ]
     )
     assert inputs["input_ids"].shape == (2, 4)
     assert inputs["attention_mask"].tolist() == [[1, 1, 1, 1], [1, 1, 0, 0]]
@@ -70,7 +72,9 @@ def test_length_order_and_dataset_order():
 
 def test_mean_pooling_ignores_padding():
     with torch_random_context(0):
-        body = TransformerEncoder(load_encoder_model("tiny-bert"), pooling="mean").eval()
+        body = TransformerEncoder(
+            load_encoder_model("tiny-bert"), pooling="mean"
+        ).eval()
     ids = torch.tensor([[101, 2204, 3185, 102]])
     padded = torch.tensor([[101, 2204, 3185, 102, 0, 0]])
     alone = body(input_ids=ids, attention_mask=torch.ones_like(ids))
@@ -83,7 +87,9 @@ def test_cls_pooling_takes_first_token():
         model = load_encoder_model("tiny-bert").eval()
     ids = torch.tensor([[101, 2204, 102]])
     mask = torch.ones_like(ids)
-    pooled = TransformerEncoder(model, pooling="cls")(input_ids=ids, attention_mask=mask)
+    pooled = TransformerEncoder(model, pooling="cls")(
+        input_ids=ids, attention_mask=mask
+    )
     expected = model(input_ids=ids, attention_mask=mask).last_hidden_state[:, 0]
     torch.testing.assert_close(pooled, expected)
 

@@ -29,12 +29,15 @@ def test_shapes_dtype_and_order_independence(tiny_embedder):
 
 def test_dataframe_text_col_and_normalize():
     frame = pd.DataFrame({"body": ["good", "bad"], "domain": ["a", "b"]})
-    embedder = TextEmbedder(encoder="tiny-bert", text_col="body", normalize=True,
-                            random_state=0)
+    embedder = TextEmbedder(
+        encoder="tiny-bert", text_col="body", normalize=True, random_state=0
+    )
     embeddings = embedder.fit_transform(frame)
     np.testing.assert_allclose(np.linalg.norm(embeddings, axis=1), 1.0, rtol=1e-5)
     assert list(embedder.get_feature_names_out()[:2]) == [
-        "textembedder0", "textembedder1"]
+        "textembedder0",
+        "textembedder1",
+    ]
 
 
 def test_cache_returns_stored_vectors_and_is_keyed_by_encoder(tmp_path):
@@ -53,19 +56,23 @@ def test_cache_returns_stored_vectors_and_is_keyed_by_encoder(tmp_path):
 def test_same_random_state_same_embeddings_and_pickle(tiny_embedder):
     again = TextEmbedder(encoder="tiny-bert", random_state=0).fit(["x"])
     np.testing.assert_array_equal(
-        again.transform(["same"]), tiny_embedder.transform(["same"]))
+        again.transform(["same"]), tiny_embedder.transform(["same"])
+    )
     restored = pickle.loads(pickle.dumps(tiny_embedder))
     np.testing.assert_array_equal(
-        restored.transform(["same"]), tiny_embedder.transform(["same"]))
+        restored.transform(["same"]), tiny_embedder.transform(["same"])
+    )
     assert clone(tiny_embedder).get_params() == tiny_embedder.get_params()
 
 
 def test_in_imblearn_pipeline_with_smote(reviews):
-    pipe = Pipeline([
-        ("emb", TextEmbedder(encoder="tiny-bert", random_state=0)),
-        ("smote", SMOTE(random_state=0)),
-        ("clf", LogisticRegression(max_iter=500)),
-    ])
+    pipe = Pipeline(
+        [
+            ("emb", TextEmbedder(encoder="tiny-bert", random_state=0)),
+            ("smote", SMOTE(random_state=0)),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
     pipe.fit(reviews["text"], reviews["label"])
     assert set(pipe.predict(reviews["text"][:20])) <= set(reviews["label"])
 
@@ -85,7 +92,8 @@ def test_minilm_mean_pooling_matches_sentence_transformers():
     texts = ["The battery lasts all day.", "A gripping novel."]
     ours = TextEmbedder(encoder="minilm", device="cpu").fit(texts).transform(texts)
     reference = sentence_transformers.SentenceTransformer(
-        str(minilm_path()), device="cpu").encode(texts, normalize_embeddings=False)
+        str(minilm_path()), device="cpu"
+    ).encode(texts, normalize_embeddings=False)
     # all-MiniLM-L6-v2 ends with a Normalize module; compare directions.
     ours /= np.linalg.norm(ours, axis=1, keepdims=True)
     reference = reference / np.linalg.norm(reference, axis=1, keepdims=True)
