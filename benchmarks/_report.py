@@ -1,0 +1,67 @@
+"""Writing suite results: a Markdown table for people, JSON for machines."""
+
+import json
+import platform
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import torch
+
+RESULTS = Path(__file__).parent / "results"
+PACKAGES = (
+    "skimbtext",
+    "torch",
+    "transformers",
+    "skorch",
+    "scikit-learn",
+    "imbalanced-learn",
+    "numpy",
+)
+
+
+def environment(device):
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "device": str(device),
+        "cpu_threads": torch.get_num_threads(),
+        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+        "versions": {name: version(name) for name in PACKAGES},
+        "command": " ".join(["python", "-m", "benchmarks", *sys.argv[1:]]),
+    }
+
+
+def mean_std(values):
+    values = np.asarray(values, dtype=float)
+    return f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0:.3f}"
+
+
+def write(suite, *, title, notes, columns, rows, raw, device):
+    """Write ``results/<suite>.md`` and ``.json``; ``rows`` are lists of cells."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    env = environment(device)
+    lines = [
+        f"# {title}",
+        "",
+        *notes,
+        "",
+        "| " + " | ".join(columns) + " |",
+        "|" + "---|" * len(columns),
+    ]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    lines += [
+        "",
+        f"Command: `{env['command']}`  ",
+        f"Device: {env['device']} ({env['cpu_threads']} CPU threads"
+        + (f", {env['gpu']}" if env["gpu"] else "")
+        + ")  ",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
+    ]
+    (RESULTS / f"{suite}.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{suite}.json").write_text(
+        json.dumps({"suite": suite, "environment": env, "results": raw}, indent=2)
+        + "\n"
+    )
+    return RESULTS / f"{suite}.md"

@@ -1,0 +1,124 @@
+"""Sphinx configuration for the skimbtext documentation.
+
+Build with ``make docs`` (or ``make docs-noplot`` to skip running the gallery
+examples). The build is fully offline: no intersphinx, and no example downloads
+a model.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+DOC_DIR = Path(__file__).resolve().parent
+ROOT = DOC_DIR.parent
+# Document the source tree even when the package is not installed.
+sys.path.insert(0, str(ROOT))
+# The examples never download; make that explicit for Hugging Face libraries.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import skimbtext  # noqa: E402
+
+# -- Project information ------------------------------------------------------
+
+project = "skimbtext"
+author = "The skimbtext developers"
+copyright = "The skimbtext developers"
+version = skimbtext.__version__
+release = skimbtext.__version__
+
+# -- Sphinx-Gallery -----------------------------------------------------------
+
+EXAMPLES_DIR = ROOT / "examples"
+GALLERY_HEADERS = ("GALLERY_HEADER.rst", "GALLERY_HEADER.txt", "README.txt", "README.rst")
+# sphinx-gallery refuses an examples directory without a gallery header. Until
+# examples/ has one (e.g. examples/GALLERY_HEADER.rst), the gallery is left out
+# of the build; it is switched on automatically once the header exists.
+GALLERY_ENABLED = any((EXAMPLES_DIR / name).is_file() for name in GALLERY_HEADERS)
+
+# -- General configuration ----------------------------------------------------
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+]
+if GALLERY_ENABLED:
+    extensions.append("sphinx_gallery.gen_gallery")
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+root_doc = "index"
+
+# autodoc / autosummary: one page per public object under generated/.
+autosummary_generate = True
+autodoc_default_options = {"inherited-members": False}
+autodoc_typehints = "none"
+
+# numpydoc renders the docstrings; members are listed by autosummary instead.
+numpydoc_show_class_members = False
+numpydoc_show_inherited_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_validation_checks = set()
+
+# -- Sphinx-Gallery configuration --------------------------------------------
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    # Only plot_*.py scripts are executed; examples/demo.py is not one.
+    "filename_pattern": r"/plot_",
+    "download_all_examples": False,
+    # Keep generated files out of the doc/ source tree (only auto_examples/).
+    "write_computation_times": False,
+}
+
+# -- HTML output --------------------------------------------------------------
+
+html_theme = "alabaster"
+html_title = f"skimbtext {release}"
+html_static_path = []
+html_theme_options = {
+    "description": "Imbalanced and multi-domain imbalanced text classification",
+    "fixed_sidebar": False,
+}
+
+
+def _skip_foreign_member(app, what, name, obj, skip, options):
+    """Document only the class members that skimbtext itself defines.
+
+    The class template (``_templates/autosummary/class.rst``) asks for inherited
+    members so that, e.g., ``TextClassifier.fit`` (defined on
+    ``BaseTextClassifier``) is shown; this drops what comes from torch, skorch
+    or scikit-learn (``nn.Module.cuda``, ``BaseEstimator.get_params``, ...) and
+    plain class attributes, which the numpydoc ``Attributes`` sections cover.
+    """
+    if what != "class" or skip:
+        return None
+    func = obj.fget if isinstance(obj, property) else obj
+    func = getattr(func, "__func__", func)  # classmethod / staticmethod
+    if not callable(func):
+        return True
+    module = getattr(func, "__module__", None) or ""
+    if module == "skimbtext" or module.startswith("skimbtext."):
+        return None
+    return True
+
+
+def _add_gallery_to_index(app, docname, source):
+    """List the example gallery in the root toctree when it is built."""
+    if docname == app.config.root_doc:
+        source[0] += (
+            "\n\n.. toctree::\n   :maxdepth: 1\n   :caption: Examples\n\n"
+            "   auto_examples/index\n"
+        )
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_foreign_member)
+    if GALLERY_ENABLED:
+        app.connect("source-read", _add_gallery_to_index)
+    else:
+        # Accept ``-D plot_gallery=0`` (make docs-noplot) without the gallery.
+        app.add_config_value("plot_gallery", "True", "html", types=(str, bool))
