@@ -30,11 +30,14 @@ release = skimbtext.__version__
 # -- Sphinx-Gallery -----------------------------------------------------------
 
 EXAMPLES_DIR = ROOT / "examples"
-GALLERY_HEADERS = ("GALLERY_HEADER.rst", "GALLERY_HEADER.txt", "README.txt", "README.rst")
 # sphinx-gallery refuses an examples directory without a gallery header. Until
 # examples/ has one (e.g. examples/GALLERY_HEADER.rst), the gallery is left out
 # of the build; it is switched on automatically once the header exists.
-GALLERY_ENABLED = any((EXAMPLES_DIR / name).is_file() for name in GALLERY_HEADERS)
+GALLERY_ENABLED = any(
+    (EXAMPLES_DIR / f"{stem}{suffix}").is_file()
+    for stem in ("GALLERY_HEADER", "README", "readme")
+    for suffix in (".txt", ".rst")
+)
 
 # -- General configuration ----------------------------------------------------
 
@@ -53,7 +56,6 @@ root_doc = "index"
 
 # autodoc / autosummary: one page per public object under generated/.
 autosummary_generate = True
-autodoc_default_options = {"inherited-members": False}
 autodoc_typehints = "none"
 
 # numpydoc renders the docstrings; members are listed by autosummary instead.
@@ -69,6 +71,9 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     # Only plot_*.py scripts are executed; examples/demo.py is not one.
     "filename_pattern": r"/plot_",
+    # ... and only they are listed: other scripts (demo.py, run by `make demo`)
+    # are command-line programs without a gallery title. Matched on file names.
+    "ignore_pattern": r"^(?!plot_)",
     "download_all_examples": False,
     # Keep generated files out of the doc/ source tree (only auto_examples/).
     "write_computation_times": False,
@@ -86,7 +91,7 @@ html_theme_options = {
 
 
 def _skip_foreign_member(app, what, name, obj, skip, options):
-    """Document only the class members that skimbtext itself defines.
+    """Document only the members that skimbtext itself defines and documents.
 
     The class template (``_templates/autosummary/class.rst``) asks for inherited
     members so that, e.g., ``TextClassifier.fit`` (defined on
@@ -101,9 +106,14 @@ def _skip_foreign_member(app, what, name, obj, skip, options):
     if not callable(func):
         return True
     module = getattr(func, "__module__", None) or ""
-    if module == "skimbtext" or module.startswith("skimbtext."):
-        return None
-    return True
+    if module != "skimbtext" and not module.startswith("skimbtext."):
+        return True
+    # Overrides of framework hooks without a docstring of their own (forward,
+    # extra_repr, skorch's on_epoch_begin, ...) would only repeat the base
+    # class's generic text.
+    if not (getattr(func, "__doc__", None) or getattr(obj, "__doc__", None)):
+        return True
+    return None
 
 
 def _add_gallery_to_index(app, docname, source):

@@ -3,9 +3,12 @@
 :class:`BaseTextClassifier` validates input, turns texts or numbers into model
 inputs, builds a body (a Hugging Face encoder, or an MLP for numeric input and
 frozen embeddings), and trains it with skorch (:class:`TrainingNet`) inside ``fit``.
-A method subclasses it and fills in three hooks: ``_build_module``,
-``_build_criterion`` and, if it needs them, ``_build_callbacks`` and
-``_extra_fields`` (more per-sample inputs, such as domains).
+A method subclasses it and fills in two hooks, ``_build_module`` and
+``_build_criterion``, and if it needs them ``_build_callbacks`` and
+``_extra_fields`` (more per-sample inputs, such as domains or a second view).
+A subclass whose ``fit``/``predict`` take more arguments (e.g. ``domains``) passes
+them to ``_fit(X, y, sample_weight=..., **extra)`` and ``_forward(X, **extra)``;
+they reach ``_extra_fields``.
 """
 
 import os
@@ -169,8 +172,26 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         """Return extra skorch callbacks of the method (none by default)."""
         return []
 
-    def _extra_fields(self, X, *, fitting):
-        """Return extra per-sample model inputs derived from ``X`` (none by default)."""
+    def _extra_fields(self, X, *, texts, fitting, **extra):
+        """Return extra per-sample model inputs (none by default).
+
+        Parameters
+        ----------
+        X : object
+            The input as given to ``fit`` or ``predict``.
+        texts : list of str or None
+            The validated texts, or None for numeric input.
+        fitting : bool
+            True inside ``fit``.
+        **extra
+            What the subclass passed to ``_fit`` or ``_forward``.
+
+        Returns
+        -------
+        fields : dict of str to per-sample arrays
+            Merged into the model inputs; ``_encode_texts`` turns further texts
+            (e.g. augmented views) into inputs of the fitted kind.
+        """
         return {}
 
     def _logits(self, output):
@@ -191,9 +212,10 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
     def _input_fields(self, X, y=None, *, fitting):
         """Validate ``X`` (and ``y`` when fitting); return model input fields.
 
-        Returns ``(fields, y)`` where ``fields`` maps input names to per-sample
-        arrays: ``"features"`` for numeric input and frozen encoders, or
-        ``"input_ids"`` for a trainable transformer.
+        Returns ``(fields, y, texts)``: ``fields`` maps input names to per-sample
+        arrays, ``"features"`` for numeric input and frozen encoders, or
+        ``"input_ids"`` for a trainable transformer; ``texts`` is the validated
+        list of texts (None for numeric input).
         """
         kind = input_kind(X, self.text_col)
         if fitting:
@@ -211,7 +233,7 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
                 X, y = validate_data(self, X, y, dtype=np.float32, reset=True)
             else:
                 X = validate_data(self, X, dtype=np.float32, reset=False)
-            return {"features": np.array(X, dtype=np.float32, order="C")}, y
+            return {"features": np.array(X, dtype=np.float32, order="C")}, y, None
         texts = check_texts(X, text_col=self.text_col)
         if fitting:
             if y is None:
@@ -233,10 +255,15 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
                     random_state=self._seed,
                     verbose=self.verbose,
                 ).fit(texts)
-            return {"features": self.embedder_.transform(texts)}, y
-        if fitting:
+        elif fitting:
             self.tokenizer_ = load_tokenizer(self.encoder)
-        return {"input_ids": tokenize(self.tokenizer_, texts, self.max_length)}, y
+        return self._encode_texts(texts), y, texts
+
+    def _encode_texts(self, texts):
+        """Turn validated texts into model inputs of the fitted kind."""
+        if self.freeze_encoder:
+            return {"features": self.embedder_.transform(texts)}
+        return {"input_ids": tokenize(self.tokenizer_, texts, self.max_length)}
 
     def _build_body(self, fields):
         if "input_ids" in fields:
@@ -273,13 +300,17 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted classifier.
         """
+        return self._fit(X, y, sample_weight=sample_weight)
+
+    def _fit(self, X, y, *, sample_weight=None, **extra):
+        """The body of ``fit``; ``extra`` is passed on to ``_extra_fields``."""
         self._validate_params()
         for attribute in ("embedder_", "tokenizer_", "n_features_in_"):
             self.__dict__.pop(attribute, None)
         self._seed = draw_seed(self.random_state)
         self.device_ = resolve_device(self.device)
         with torch_random_context(self._seed, self.device_):
-            fields, y = self._input_fields(X, y, fitting=True)
+            fields, y, texts = self._input_fields(X, y, fitting=True)
             n_samples = len(next(iter(fields.values())))
             check_classification_targets(y)
             self.classes_, y_encoded = np.unique(y, return_inverse=True)
@@ -295,7 +326,7 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
                 ensure_non_negative=True,
             )
             fields["sample_weight"] = sample_weight
-            fields.update(self._extra_fields(X, fitting=True))
+            fields.update(self._extra_fields(X, texts=texts, fitting=True, **extra))
             self.class_counts_ = np.bincount(y_encoded, minlength=len(self.classes_))
             self.class_prior_ = self.class_counts_ / self.class_counts_.sum()
             self.net_ = self._fit_net(fields, y_encoded.astype(np.int64))
@@ -382,10 +413,11 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------ predict
 
-    def _forward(self, X):
+    def _forward(self, X, **extra):
+        """Logits (float64, in input order); ``extra`` goes to ``_extra_fields``."""
         check_is_fitted(self, "net_")
-        fields, _ = self._input_fields(X, fitting=False)
-        fields.update(self._extra_fields(X, fitting=False))
+        fields, _, texts = self._input_fields(X, fitting=False)
+        fields.update(self._extra_fields(X, texts=texts, fitting=False, **extra))
         order = length_order(fields["input_ids"]) if "input_ids" in fields else None
         output = self.net_.forward(EncodedDataset(fields, order=order))
         logits = self._logits(output).double()

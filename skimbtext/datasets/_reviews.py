@@ -3,12 +3,13 @@
 All word lists below were written for skimbtext; no data set was copied.
 """
 
-import math
 import numbers
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
+
+from ._imbalance import _check_ratio
 
 __all__ = ["make_multidomain_reviews"]
 
@@ -285,17 +286,6 @@ def _check_fraction(value, name):
         or not 0 <= value <= 1
     ):
         raise ValueError(f"{name} must be a number in [0, 1], got {value!r}.")
-    return float(value)
-
-
-def _check_ratio(value, name):
-    if (
-        not isinstance(value, numbers.Real)
-        or isinstance(value, bool)
-        or not math.isfinite(value)
-        or value < 1
-    ):
-        raise ValueError(f"{name} must be a finite number >= 1, got {value!r}.")
     return float(value)
 
 

@@ -71,8 +71,9 @@ class EncodedDataset(Dataset):
 class PadCollator:
     """Collate ``(inputs, target)`` samples, padding token ids to the batch maximum.
 
-    ``input_ids`` are padded with ``pad_token_id`` and an ``attention_mask`` is
-    added; every other input is stacked.
+    Every field named ``input_ids`` or ``<prefix>input_ids`` (e.g. a second view,
+    ``aug_input_ids``) is padded with ``pad_token_id`` and gets a matching
+    ``attention_mask`` / ``<prefix>attention_mask``; every other input is stacked.
 
     Examples
     --------
@@ -93,13 +94,14 @@ class PadCollator:
         batch = {}
         for name in inputs[0]:
             values = [sample[name] for sample in inputs]
-            if name == "input_ids":
+            if name.endswith("input_ids"):
+                prefix = name[: -len("input_ids")]
                 ids = [torch.from_numpy(value) for value in values]
-                batch["input_ids"] = pad_sequence(
+                batch[name] = pad_sequence(
                     ids, batch_first=True, padding_value=self.pad_token_id
                 )
                 masks = [torch.ones(len(value), dtype=torch.long) for value in ids]
-                batch["attention_mask"] = pad_sequence(masks, batch_first=True)
+                batch[prefix + "attention_mask"] = pad_sequence(masks, batch_first=True)
             else:
                 batch[name] = torch.from_numpy(np.stack(values))
         return batch, torch.from_numpy(np.asarray(targets))

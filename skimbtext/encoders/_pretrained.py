@@ -17,7 +17,8 @@ MINILM_ALIASES = frozenset(
 )
 TINY_BERT = "tiny-bert"
 
-# Small enough for unit tests on two CPU cores, large enough to learn toy tasks.
+#: BERT settings of ``encoder="tiny-bert"``: small enough for unit tests on two CPU
+#: cores, large enough to learn toy tasks.
 TINY_BERT_CONFIG = {
     "hidden_size": 128,
     "num_hidden_layers": 2,

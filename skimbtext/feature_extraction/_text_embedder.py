@@ -171,7 +171,7 @@ class TextEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         Returns
         -------
-        embeddings : ndarray of shape (n_texts, n_features_out_), dtype float32
+        embeddings : ndarray of shape (n_texts, n_features_out), dtype float32
         """
         check_is_fitted(self, "encoder_")
         texts = check_texts(X, text_col=self.text_col)

@@ -15,7 +15,7 @@ from ._common import (
 
 
 def effective_number_weights(class_counts, beta=0.9999):
-    r"""Class-balanced weights from the effective number of samples [1]_.
+    r"""Class-balanced weights from the effective number of samples (Cui et al.).
 
     The effective number of samples of a class with :math:`n_c` samples is
     :math:`E_c = (1 - \beta^{n_c}) / (1 - \beta)`; its weight is the inverse,
@@ -66,7 +66,7 @@ def effective_number_weights(class_counts, beta=0.9999):
 
 
 class ClassBalancedLoss(nn.Module):
-    r"""Class-balanced softmax loss of Cui et al. [1]_.
+    r"""Class-balanced softmax loss of Cui et al. (2019).
 
     A focal loss whose per-class weights are the effective-number weights of
     :func:`effective_number_weights`:

@@ -13,7 +13,7 @@ from ._common import (
 
 
 class DiceLoss(nn.Module):
-    r"""Self-adjusting dice loss of Li et al. [1]_, one term per sample.
+    r"""Self-adjusting dice loss of Li et al. (2020), one term per sample.
 
     With :math:`p` the softmax probability of the gold class, :math:`\alpha` the
     self-adjusting exponent and :math:`s` the smoothing constant, the loss of a

@@ -14,7 +14,7 @@ from ._common import (
 
 
 class FocalLoss(nn.Module):
-    r"""Multi-class (softmax) focal loss of Lin et al. [1]_.
+    r"""Multi-class (softmax) focal loss of Lin et al. (2017).
 
     For a sample of gold class :math:`y` with softmax probability :math:`p_y`,
 

@@ -14,7 +14,7 @@ from ._common import (
 
 
 class LDAMLoss(nn.Module):
-    r"""Label-distribution-aware margin (LDAM) loss of Cao et al. [1]_.
+    r"""Label-distribution-aware margin (LDAM) loss of Cao et al. (2019).
 
     Class :math:`c` gets the margin :math:`m_c \propto n_c^{-1/4}`, rescaled so that
     the largest margin (that of the rarest class) equals ``max_margin``. The margin

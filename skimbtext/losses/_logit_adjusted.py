@@ -13,7 +13,7 @@ from ._common import (
 
 
 class LogitAdjustedLoss(nn.Module):
-    r"""Logit-adjusted softmax cross-entropy of Menon et al. [1]_.
+    r"""Logit-adjusted softmax cross-entropy of Menon et al. (2021).
 
     Each logit is shifted by ``tau`` times the log prior of its class before the
     cross-entropy:

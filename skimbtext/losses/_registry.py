@@ -10,6 +10,7 @@ from ._focal import FocalLoss
 from ._ldam import LDAMLoss
 from ._logit_adjusted import LogitAdjustedLoss
 
+#: Loss classes by the name accepted in ``TextClassifier(loss=...)``.
 LOSSES = {
     "ce": nn.CrossEntropyLoss,
     "logit_adjusted": LogitAdjustedLoss,
@@ -18,7 +19,8 @@ LOSSES = {
     "ldam": LDAMLoss,
     "class_balanced": ClassBalancedLoss,
 }
-# Losses whose maths assumes cosine logits in [-1, 1] (they apply their own scale).
+#: Losses whose maths assumes cosine logits in [-1, 1] (they apply their own
+#: scale); estimators pair them with a cosine head.
 COSINE_LOSSES = frozenset({"ldam"})
 
 

@@ -21,7 +21,9 @@ class CosineLinear(nn.Module):
 
 
 class ClassifierModule(nn.Module):
-    """``logits = head(dropout(body(**inputs)))``.
+    """Encoder body, dropout and a linear or cosine head: the plain classifier.
+
+    ``logits = head(dropout(body(**inputs)))``.
 
     Parameters
     ----------

@@ -99,3 +99,14 @@ def test_mlp_encoder_width_and_identity():
     identity = MLPEncoder(6, ())
     x = torch.randn(2, 6)
     assert identity.output_dim == 6 and torch.equal(identity(features=x), x)
+
+
+def test_collator_pads_every_view_of_token_ids():
+    sample = {
+        "input_ids": np.array([101, 102]),
+        "aug_input_ids": np.array([101, 9, 102]),
+    }
+    inputs, _ = PadCollator(pad_token_id=0)([(sample, 0)])
+    assert inputs["aug_input_ids"].shape == (1, 3)
+    assert inputs["aug_attention_mask"].tolist() == [[1, 1, 1]]
+    assert inputs["attention_mask"].tolist() == [[1, 1]]
