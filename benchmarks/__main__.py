@@ -6,9 +6,9 @@ from pathlib import Path
 
 from skimbtext.utils import resolve_device
 
-from . import _baselines
+from . import _baselines, _miso
 
-SUITES = {"baselines": _baselines.run}
+SUITES = {"baselines": _baselines.run, "miso": _miso.run}
 
 
 def main(argv=None):

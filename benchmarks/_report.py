@@ -21,6 +21,24 @@ PACKAGES = (
 )
 
 
+def _portable(arguments):
+    """Command-line arguments with this machine's directories replaced by names."""
+    placeholders = {"--data-home": "$SKIMBTEXT_DATA", "--cache-dir": "<cache-dir>"}
+    portable, replace_next = [], None
+    for argument in arguments:
+        if replace_next:
+            portable.append(replace_next)
+            replace_next = None
+            continue
+        name, _, value = argument.partition("=")
+        if name in placeholders and value:
+            portable.append(f"{name}={placeholders[name]}")
+            continue
+        replace_next = placeholders.get(argument)
+        portable.append(argument)
+    return portable
+
+
 def environment(device):
     return {
         "python": platform.python_version(),
@@ -29,7 +47,7 @@ def environment(device):
         "cpu_threads": torch.get_num_threads(),
         "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
         "versions": {name: version(name) for name in PACKAGES},
-        "command": " ".join(["python", "-m", "benchmarks", *sys.argv[1:]]),
+        "command": " ".join(["python", "-m", "benchmarks", *_portable(sys.argv[1:])]),
     }
 
 

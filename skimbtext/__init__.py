@@ -10,11 +10,12 @@ import importlib
 from ._version import __version__
 
 _LAZY = {
+    "MISOSampler": "skimbtext.over_sampling",
     "TextClassifier": "skimbtext.classifiers",
     "TextEmbedder": "skimbtext.feature_extraction",
 }
 
-__all__ = ["TextClassifier", "TextEmbedder", "__version__"]
+__all__ = ["MISOSampler", "TextClassifier", "TextEmbedder", "__version__"]
 
 
 def __getattr__(name):

@@ -7,6 +7,9 @@ that do not feed data.
 """
 
 import pytest
+from imblearn.utils.estimator_checks import (
+    parametrize_with_checks as parametrize_with_sampler_checks,
+)
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -15,6 +18,19 @@ from skimbtext.utils import all_estimators
 # Settings for the checks' toy problems (tens of numeric samples): more epochs than
 # the text defaults, a small MLP, and a fixed seed.
 CHECK_PARAMS = {
+    "MISOSampler": {
+        "latent_dim": 8,
+        "n_heads": 2,
+        "hidden_size": 16,
+        "batch_size": 32,
+        "pretrain_epochs": 1,
+        "mine_pretrain_epochs": 1,
+        "adversarial_epochs": 1,
+        "max_pairs": 64,
+        "lr": 1e-2,
+        "device": "cpu",
+        "random_state": 0,
+    },
     "TextClassifier": {
         "max_epochs": 40,
         "hidden_layer_sizes": (32,),
@@ -30,6 +46,15 @@ TEXT_ONLY = ("TextEmbedder",)
 
 # Checks each estimator is known to fail, with the reason. Keep this list short.
 EXPECTED_FAILED_CHECKS = {
+    "MISOSampler": {
+        "check_samplers_pandas_sparse": (
+            "sparse input is refused: anchors are dense vectors; densify first"
+        ),
+        "check_samplers_string": (
+            "a single column of strings is text input: MISO writes new lower-cased "
+            "texts from the tokenizer's vocabulary instead of copying categories"
+        ),
+    },
     "TextClassifier": {
         "check_sample_weight_equivalence_on_dense_data": (
             "mini-batch training: repeating a sample changes the batches and the "
@@ -54,6 +79,17 @@ def _expected_failed_checks(estimator):
     list(_instances()), expected_failed_checks=_expected_failed_checks
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+SAMPLERS = ("MISOSampler",)
+
+
+@parametrize_with_sampler_checks(
+    [est for est in _instances() if type(est).__name__ in SAMPLERS],
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_imblearn_compatible_sampler(estimator, check):
     check(estimator)
 
 

@@ -236,9 +236,41 @@ def difficult_sample_ratio(
         raise ValueError(
             f"minority_class={minority_class!r} is not a label of y {classes.tolist()}."
         )
-    is_minority = y == minority_class
-    nn = NearestNeighbors(n_neighbors=n_neighbors, metric=metric).fit(X)
+    difficult = difficult_sample_mask(X, y, n_neighbors=n_neighbors, metric=metric)
+    return float(difficult[y == minority_class].mean())
+
+
+def difficult_sample_mask(X, y, *, n_neighbors=5, metric="euclidean"):
+    """Mark the samples with another class among their nearest neighbours.
+
+    A sample is *difficult* (γ > 0 in the MISO paper) when at least one of its
+    ``n_neighbors`` nearest neighbours, itself excluded, has another label.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Numeric representation, e.g. sentence embeddings.
+    y : ndarray of shape (n_samples,)
+        Class labels.
+    n_neighbors : int, default=5
+        Neighbours examined, at most ``n_samples - 1``.
+    metric : str, default="euclidean"
+        Distance of :class:`sklearn.neighbors.NearestNeighbors`.
+
+    Returns
+    -------
+    difficult : ndarray of bool of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimbtext.metrics import difficult_sample_mask
+    >>> X = np.array([[0.0], [0.15], [5.0], [5.1], [0.2]])
+    >>> difficult_sample_mask(X, np.array([0, 0, 1, 1, 1]), n_neighbors=1).tolist()
+    [False, True, False, False, True]
+    """
+    y = np.asarray(y)
+    neighbours = NearestNeighbors(n_neighbors=n_neighbors, metric=metric).fit(X)
     # With no query, each sample is not considered its own neighbour.
-    neighbours = nn.kneighbors(return_distance=False)[is_minority]
-    difficult = np.any(y[neighbours] != minority_class, axis=1)
-    return float(difficult.mean())
+    indices = neighbours.kneighbors(return_distance=False)
+    return np.any(y[indices] != y[:, None], axis=1)

@@ -245,4 +245,5 @@ def test_imblearn_reexports_are_the_same_objects():
         *names,
         "domain_roc_auc_score",
         "difficult_sample_ratio",
+        "difficult_sample_mask",
     }

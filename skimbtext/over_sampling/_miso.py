@@ -1,0 +1,570 @@
+"""MISOSampler: mutual-information constrained semantic over-sampling (MISO)."""
+
+import os
+import time
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_target_type
+from sklearn.utils import check_consistent_length, column_or_1d
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import validate_data
+from skorch.callbacks import ProgressBar
+from torch import nn
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from ..encoders import EncodedDataset, PadCollator, load_tokenizer, tokenize
+from ..metrics import difficult_sample_mask
+from ..nn._miso import MISONetwork
+from ..utils import (
+    check_texts,
+    draw_seed,
+    input_kind,
+    make_generator,
+    resolve_device,
+    torch_random_context,
+)
+from ._miso_training import MISOTrainingNet, TrainingPhases
+
+__all__ = ["MISOSampler", "find_difficult_samples"]
+
+
+def find_difficult_samples(X, y, *, n_neighbors=5):
+    """Mask of the samples with at least one other-class sample among k neighbours.
+
+    The neighbour rule of :func:`skimbtext.metrics.difficult_sample_ratio`
+    (γ > 0 samples of another class among the ``n_neighbors`` nearest, itself
+    excluded), applied to every class at once: for a class ``c``,
+    ``mask[y == c].mean()`` equals
+    ``difficult_sample_ratio(X, y, minority_class=c, n_neighbors=n_neighbors)``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Numeric representation, e.g. sentence embeddings.
+    y : ndarray of shape (n_samples,)
+        Class labels.
+    n_neighbors : int, default=5
+        Neighbours examined; reduced to ``n_samples - 1`` on tiny data.
+
+    Returns
+    -------
+    difficult : ndarray of bool, shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimbtext.over_sampling._miso import find_difficult_samples
+    >>> X = np.array([[0.0], [0.15], [5.0], [5.1], [0.2]])
+    >>> find_difficult_samples(X, np.array([0, 0, 1, 1, 1]), n_neighbors=1).tolist()
+    [False, True, False, False, True]
+    """
+    n_neighbors = min(n_neighbors, X.shape[0] - 1)
+    if n_neighbors < 1:
+        return np.zeros(X.shape[0], dtype=bool)
+    return difficult_sample_mask(X, y, n_neighbors=n_neighbors)
+
+
+class MISOSampler(BaseOverSampler):
+    """Over-sample minority classes with MISO anchor instances.
+
+    MISO (Mutual Information constrained Semantically Oversampling, Tian et al.)
+    generates *anchor instances* for the *difficult* minority samples —
+    those with at least one majority sample among their ``k_neighbors`` nearest
+    neighbours in an embedding space. For each (difficult minority, majority)
+    pair, a shared encoder gives token states ``Q`` and ``K``; a semantic fusion
+    module (multi-head, temperature τ = #majority / #minority) extracts their
+    entangled semantics ``Q̄``; two MINE critics estimate ``I(Q; Q̄)`` and
+    ``I(K; Q̄)`` (Donsker–Varadhan bound, moving-average gradient correction),
+    and the loss ``L_MI = I(K; Q̄) − I(Q; Q̄)`` moves ``Q̄`` away from the majority;
+    a coupled adversarial generator (minority decoder on the disentangled latent,
+    majority decoder, one single-hidden-layer discriminator each) keeps the
+    generated samples close to the real ones. The objective is
+    ``(1 − α)·L_MI + α·(L_adv⁺ + L_adv⁻) + reconstruction`` with α = 1/τ.
+    Training follows the paper's Algorithm 1: ``pretrain_epochs`` of
+    encoder–decoder pre-training (decoder fed ``FF([K;Q])``), then
+    ``mine_pretrain_epochs`` for the critics, then ``adversarial_epochs`` of
+    alternating discriminator, generator and critic updates. Anchors are decoded
+    greedily for the difficult samples (in turn, each paired with a random
+    majority sample) until each class reaches its ``sampling_strategy`` target.
+
+    Two input kinds:
+
+    - **texts** (1-D list, ndarray or Series of str, or a DataFrame column):
+      difficult samples are found on :class:`~skimbtext.TextEmbedder`
+      embeddings (``encoder``); texts are tokenised with that encoder's
+      tokenizer and the decoders predict over the *compact vocabulary* of token
+      ids seen in the training texts, so generated items are readable decoded
+      strings built from known tokens. Generation never emits a special token
+      and never stops at the first step, so every anchor is non-empty. The
+      output keeps the input's type (list, ndarray, Series, DataFrame; other
+      DataFrame columns of an anchor are copied from its source row).
+    - **numeric** 2-D arrays (e.g. ``TextEmbedder`` output): every sample is a
+      one-step sequence, decoders are MLPs trained with an MSE reconstruction
+      loss, and the anchors are vectors in the input space, so the sampler can
+      take SMOTE's or ADASYN's place in a pipeline.
+
+    Multi-class: each class to over-sample is in turn the minority against all
+    other data as its majority, with its own generator.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        As in imbalanced-learn's over-samplers.
+    k_neighbors : int, default=5
+        Neighbours examined to find difficult samples (k of the paper).
+    encoder : str or path-like, default="minilm"
+        Encoder of the embedding space for difficult samples and tokenizer of
+        the texts (text input); see :class:`~skimbtext.TextEmbedder`.
+    cache_dir : str or path-like, optional
+        Embedding cache of the :class:`~skimbtext.TextEmbedder`.
+    text_col : str, optional
+        Column holding the texts when ``X`` is a DataFrame.
+    max_length : int, default=32
+        Texts are truncated to this many tokens; anchors have at most this many.
+    latent_dim : int, default=64
+        Width d of the encoder, SFM and latents (paper: 64).
+    n_heads : int, default=8
+        SFM heads (paper: 8); ``latent_dim`` must be a multiple.
+    hidden_size : int, default=100
+        Hidden width of the MINE critics, discriminators and numeric decoders.
+    lr : float, default=1e-4
+        Adam learning rate of all three optimisers (paper: 1e-4).
+    batch_size : int, default=64
+        Pairs per mini-batch (paper: 64).
+    pretrain_epochs : int, default=10
+        Epochs of encoder–decoder pre-training.
+    mine_pretrain_epochs : int, default=5
+        Epochs of MINE critic pre-training.
+    adversarial_epochs : int, default=20
+        Epochs of the alternating adversarial training.
+    max_pairs : int, default=1024
+        Training pairs (difficult minority, majority) per class and epoch: every
+        majority sample once, up to this many, each with a difficult sample in
+        turn.
+    gumbel_temperature : float, default=1.0
+        Temperature of the Gumbel-softmax relaxation of generated texts.
+    mine_ema_rate : float, default=0.01
+        Rate of MINE's moving average of ``E[exp(T)]``.
+    word_dropout : float, default=0.25
+        Share of the decoders' teacher-forced input tokens blanked in training
+        (text input), so that anchors depend on their latent and therefore on
+        their difficult source rather than on a language model alone.
+    device : str or torch.device, default="auto"
+        ``"auto"`` uses CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds pairing, initialisation, training and generation.
+    verbose : int, default=0
+        Progress bars (training and generation) when positive.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Number of samples generated per class, as asked.
+    difficult_indices_ : dict of label to ndarray of int
+        Positions in ``X`` of the difficult samples of each class named in
+        ``sampling_strategy_`` (also those given 0 new samples).
+    difficult_share_ : dict of label to float
+        Share of difficult samples in each class of ``sampling_strategy_`` before
+        resampling.
+    n_generated_ : dict of label to int
+        Number of anchors generated per class.
+    anchor_sources_ : ndarray of int
+        For each generated sample (in output order, after the ``n`` inputs),
+        the position in ``X`` of the difficult sample it was generated from.
+    input_kind_ : {"text", "numeric"}
+        The kind of ``X``.
+    vocabulary_ : ndarray of int
+        Tokenizer ids of the compact vocabulary (text input); index 0 is padding.
+    training_history_ : dict of label to list of dict
+        Per-epoch skorch history of each class's generator (phase and losses).
+    timings_ : dict of str to float
+        Seconds spent embedding (text input), training and generating.
+    device_ : torch.device
+        Where the generators were trained.
+
+    Notes
+    -----
+    Choices where the paper leaves the design open:
+
+    - Encoder and decoders are single-layer GRUs of width d (token and position
+      embeddings in, a linear layer over the compact vocabulary out); the
+      minority decoder reads its latent ``z = FF(mean(Q̄))`` as initial state and
+      at every step. The majority decoder reads ``mean(K)``. Both are trained to
+      reconstruct their own input (teacher forcing, cross-entropy), so anchors
+      keep the surface form of their difficult source.
+    - The MINE critics see mean-pooled ``Q``, ``Q̄`` and ``K`` (one triple per
+      pair rather than one per head); marginals come from shuffling ``Q̄`` within
+      the batch.
+    - Discriminators read real texts as one-hot token sequences and generated
+      ones as free-running Gumbel-softmax samples of the same length, each
+      through one hidden ReLU layer.
+    - Training pairs: each majority sample (at most ``max_pairs``) with a
+      difficult sample in turn; a class without difficult samples uses all its
+      samples as sources. τ is the class's #majority / #minority (at least 1).
+    - Decoding is greedy, without special tokens and with the end token barred
+      at the first step, so anchors are non-empty strings.
+
+    See Also
+    --------
+    imblearn.over_sampling.SMOTE : Interpolating over-sampler on numeric data.
+    skimbtext.metrics.difficult_sample_ratio : Share of difficult samples.
+
+    References
+    ----------
+    .. [1] J. Tian, S. Chen, X. Zhang, Z. Feng, D. Xiong, S. Wu, C. Dou.
+       "Re-embedding Difficult Samples via Mutual Information Constrained
+       Semantically Oversampling for Imbalanced Text Classification", EMNLP 2021.
+
+    Examples
+    --------
+    >>> from skimbtext.over_sampling._miso import MISOSampler
+    >>> texts = ["free prize call now", "win cash today", "see you at lunch",
+    ...          "meeting moved to noon", "lunch at the cafe", "call me later",
+    ...          "running late sorry", "dinner at eight"]
+    >>> labels = [1, 1, 0, 0, 0, 0, 0, 0]
+    >>> sampler = MISOSampler(encoder="tiny-bert", k_neighbors=2, latent_dim=16,
+    ...                       n_heads=2, lr=1e-2, batch_size=8, pretrain_epochs=2,
+    ...                       mine_pretrain_epochs=1, adversarial_epochs=1,
+    ...                       device="cpu", random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(texts, labels)
+    >>> len(X_res), y_res.count(1), sampler.n_generated_
+    (12, 6, {1: 4})
+    >>> all(isinstance(text, str) and text for text in X_res)
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseOverSampler._parameter_constraints,
+        "k_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "encoder": [str, os.PathLike],
+        "cache_dir": [str, os.PathLike, None],
+        "text_col": [str, None],
+        "max_length": [Interval(Integral, 3, None, closed="left")],
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "pretrain_epochs": [Interval(Integral, 1, None, closed="left")],
+        "mine_pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
+        "adversarial_epochs": [Interval(Integral, 0, None, closed="left")],
+        "max_pairs": [Interval(Integral, 1, None, closed="left")],
+        "gumbel_temperature": [Interval(Real, 0, None, closed="neither")],
+        "mine_ema_rate": [Interval(Real, 0, 1, closed="right")],
+        "word_dropout": [Interval(Real, 0, 1, closed="left")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        k_neighbors=5,
+        encoder="minilm",
+        cache_dir=None,
+        text_col=None,
+        max_length=32,
+        latent_dim=64,
+        n_heads=8,
+        hidden_size=100,
+        lr=1e-4,
+        batch_size=64,
+        pretrain_epochs=10,
+        mine_pretrain_epochs=5,
+        adversarial_epochs=20,
+        max_pairs=1024,
+        gumbel_temperature=1.0,
+        mine_ema_rate=0.01,
+        word_dropout=0.25,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.k_neighbors = k_neighbors
+        self.encoder = encoder
+        self.cache_dir = cache_dir
+        self.text_col = text_col
+        self.max_length = max_length
+        self.latent_dim = latent_dim
+        self.n_heads = n_heads
+        self.hidden_size = hidden_size
+        self.lr = lr
+        self.batch_size = batch_size
+        self.pretrain_epochs = pretrain_epochs
+        self.mine_pretrain_epochs = mine_pretrain_epochs
+        self.adversarial_epochs = adversarial_epochs
+        self.max_pairs = max_pairs
+        self.gumbel_temperature = gumbel_temperature
+        self.mine_ema_rate = mine_ema_rate
+        self.word_dropout = word_dropout
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ input
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        if input_kind(X, self.text_col) == "text":
+            texts = check_texts(X, text_col=self.text_col)
+            y = column_or_1d(y)
+            check_consistent_length(texts, y)
+            # The texts reach _fit_resample in their own container, so that the
+            # output can keep its type (and other DataFrame columns).
+            if isinstance(X, (list, tuple)):
+                X = np.asarray(texts, dtype=object)
+            return X, y, binarize_y
+        X, y = validate_data(
+            self,
+            X=X,
+            y=y,
+            reset=True,
+            accept_sparse=False,
+            dtype=[np.float64, np.float32],
+        )
+        return X, y, binarize_y
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.string = True
+        tags.non_deterministic = False
+        return tags
+
+    # --------------------------------------------------------------- resample
+
+    def _fit_resample(self, X, y):
+        if self.latent_dim % self.n_heads:
+            raise ValueError(
+                f"latent_dim={self.latent_dim} must be a multiple of "
+                f"n_heads={self.n_heads}."
+            )
+        seed = draw_seed(self.random_state)
+        rng = np.random.RandomState(seed)
+        self.device_ = resolve_device(self.device)
+        self.input_kind_ = input_kind(X, self.text_col)
+        self.timings_ = {"embedding": 0.0, "training": 0.0, "generation": 0.0}
+        with torch_random_context(seed, self.device_):
+            if self.input_kind_ == "text":
+                texts = check_texts(X, text_col=self.text_col)
+                started = time.perf_counter()
+                representation = self._embed(texts, seed)
+                self.timings_["embedding"] = time.perf_counter() - started
+                fields, start, end, banned = self._tokenize(texts)
+                input_size = len(self.vocabulary_)
+            else:
+                representation = np.asarray(X, dtype=np.float64)
+                fields = {"features": np.asarray(X, dtype=np.float32)}
+                input_size = X.shape[1]
+                start = end = banned = None
+            difficult = find_difficult_samples(
+                representation, y, n_neighbors=self.k_neighbors
+            )
+            self.difficult_indices_, self.difficult_share_ = {}, {}
+            self.n_generated_, self.training_history_ = {}, {}
+            generated, sources, labels = [], [], []
+            for label, n_samples in self.sampling_strategy_.items():
+                is_minority = y == label
+                key = label.item() if isinstance(label, np.generic) else label
+                self.difficult_indices_[key] = np.flatnonzero(is_minority & difficult)
+                self.difficult_share_[key] = float(difficult[is_minority].mean())
+                self.n_generated_[key] = int(n_samples)
+                if n_samples == 0:
+                    continue
+                new_items, new_sources = self._oversample_class(
+                    fields,
+                    is_minority,
+                    key,
+                    int(n_samples),
+                    input_size,
+                    rng,
+                    start,
+                    end,
+                    banned,
+                )
+                generated.append(new_items)
+                sources.append(new_sources)
+                labels.append(np.full(len(new_sources), label, dtype=y.dtype))
+        self.anchor_sources_ = (
+            np.concatenate(sources) if sources else np.empty(0, dtype=np.intp)
+        )
+        y_resampled = np.concatenate([y, *labels])
+        if self.input_kind_ == "numeric":
+            X_new = [np.asarray(items, dtype=X.dtype) for items in generated]
+            return np.vstack([X, *X_new]), y_resampled
+        new_texts = [text for items in generated for text in items]
+        return self._join_texts(X, new_texts), y_resampled
+
+    def _embed(self, texts, seed):
+        from ..feature_extraction import TextEmbedder
+
+        embedder = TextEmbedder(
+            encoder=self.encoder,
+            cache_dir=self.cache_dir,
+            device=self.device_,
+            random_state=seed,
+            verbose=self.verbose,
+        )
+        return embedder.fit(texts).transform(texts).astype(np.float64)
+
+    def _tokenize(self, texts):
+        """Token ids mapped to the compact vocabulary of the training texts."""
+        tokenizer = load_tokenizer(self.encoder)
+        self.tokenizer_ = tokenizer
+        input_ids = tokenize(tokenizer, texts, self.max_length)
+        seen = np.unique(np.concatenate(input_ids))
+        seen = seen[seen != tokenizer.pad_token_id]
+        # Index 0 of the compact vocabulary is padding.
+        self.vocabulary_ = np.concatenate([[tokenizer.pad_token_id], seen])
+        compact = [np.searchsorted(seen, ids) + 1 for ids in input_ids]
+        start = int(np.searchsorted(seen, tokenizer.cls_token_id) + 1)
+        end = int(np.searchsorted(seen, tokenizer.sep_token_id) + 1)
+        special = np.isin(self.vocabulary_, tokenizer.all_special_ids)
+        special[end] = False
+        banned = torch.as_tensor(special)
+        banned[0] = True
+        return {"input_ids": compact}, start, end, banned
+
+    def _join_texts(self, X, new_texts):
+        """Original container with the generated texts appended."""
+        if isinstance(X, pd.DataFrame):
+            column = self.text_col if self.text_col is not None else X.columns[0]
+            sources = X.iloc[self.anchor_sources_].copy()
+            sources[column] = new_texts
+            return pd.concat([X, sources]).to_numpy(dtype=object)
+        if isinstance(X, pd.Series):
+            return np.concatenate(
+                [X.to_numpy(dtype=object), np.array(new_texts, object)]
+            )
+        X = np.asarray(X)
+        new = np.asarray(new_texts, dtype=object if X.dtype == object else str)
+        if X.ndim == 2:
+            new = new.reshape(-1, 1)
+        return np.concatenate([X, new]) if len(new) else X
+
+    # ---------------------------------------------------------- one minority
+
+    def _pair_fields(self, fields, minority_positions, majority_positions):
+        pair = {}
+        for name, values in fields.items():
+            if name == "input_ids":
+                pair["input_ids"] = [values[i] for i in minority_positions]
+                pair["majority_input_ids"] = [values[i] for i in majority_positions]
+            else:
+                pair[name] = values[minority_positions]
+                pair["majority_" + name] = values[majority_positions]
+        return pair
+
+    def _oversample_class(
+        self, fields, is_minority, label, n_samples, input_size, rng, start, end, banned
+    ):
+        sources = self.difficult_indices_[label]
+        if len(sources) == 0:
+            # No minority sample overlaps another class: every minority sample
+            # is a source (anchors then reinforce the class as a whole).
+            sources = np.flatnonzero(is_minority)
+        majority = np.flatnonzero(~is_minority)
+        temperature = len(majority) / is_minority.sum()  # τ = #majority / #minority
+        n_pairs = min(self.max_pairs, max(len(majority), len(sources)))
+        pair_majority = rng.choice(majority, n_pairs, replace=n_pairs > len(majority))
+        pair_sources = np.resize(rng.permutation(sources), n_pairs)
+        train_set = EncodedDataset(
+            self._pair_fields(fields, pair_sources, pair_majority)
+        )
+        module = MISONetwork(
+            self.input_kind_,
+            input_size,
+            latent_dim=self.latent_dim,
+            n_heads=self.n_heads,
+            max_length=self.max_length,
+            hidden_size=self.hidden_size,
+            temperature=float(max(temperature, 1.0)),
+        )
+        if self.input_kind_ == "text":
+            criterion = nn.CrossEntropyLoss(reduction="none", ignore_index=0)
+        else:
+            criterion = nn.MSELoss(reduction="none")
+        collate = PadCollator(pad_token_id=0)
+        callbacks = [
+            TrainingPhases(self.pretrain_epochs, self.mine_pretrain_epochs),
+        ]
+        if self.verbose:
+            callbacks.append(ProgressBar())
+        net = MISOTrainingNet(
+            module=module,
+            criterion=criterion,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            max_epochs=self.pretrain_epochs
+            + self.mine_pretrain_epochs
+            + self.adversarial_epochs,
+            batch_size=self.batch_size,
+            iterator_train=DataLoader,
+            iterator_train__shuffle=True,
+            iterator_train__generator=make_generator(int(rng.randint(2**31 - 1))),
+            iterator_train__collate_fn=collate,
+            train_split=None,
+            callbacks=callbacks,
+            start_index=start,
+            gumbel_temperature=self.gumbel_temperature,
+            mine_ema_rate=self.mine_ema_rate,
+            word_dropout=self.word_dropout,
+            device=str(self.device_),
+            verbose=self.verbose,
+        )
+        started = time.perf_counter()
+        net.fit(train_set, y=None)
+        self.timings_["training"] += time.perf_counter() - started
+        self.training_history_[label] = net.history.to_list()
+
+        # Anchors: the sources in turn (shuffled), each with a random majority.
+        anchor_sources = np.resize(rng.permutation(sources), n_samples)
+        anchor_majority = rng.choice(majority, n_samples, replace=True)
+        loader = DataLoader(
+            EncodedDataset(self._pair_fields(fields, anchor_sources, anchor_majority)),
+            batch_size=self.batch_size,
+            collate_fn=collate,
+        )
+        generated = []
+        started = time.perf_counter()
+        module = net.module_.eval()
+        with torch.inference_mode():
+            for inputs, _ in tqdm(
+                loader, disable=not self.verbose, desc=f"anchors for {label!r}"
+            ):
+                inputs = {k: v.to(self.device_) for k, v in inputs.items()}
+                generated.extend(self._generate(module, inputs, start, end, banned))
+        self.timings_["generation"] += time.perf_counter() - started
+        return generated, anchor_sources
+
+    def _generate(self, module, inputs, start, end, banned):
+        query, query_mask = module.encode(inputs)
+        key, key_mask = module.encode(inputs, prefix="majority_")
+        fused, fused_mask = module.fuse(query, query_mask, key, key_mask)
+        latent = module.latent_of(fused, fused_mask)
+        if self.input_kind_ == "numeric":
+            return list(module.minority_decoder(latent).float().cpu().numpy())
+        banned = banned.to(latent.device)
+        first_banned = torch.zeros_like(banned)
+        first_banned[end] = True
+        tokens = (
+            module.minority_decoder.greedy(
+                latent, start, self.max_length - 1, banned, first_banned
+            )
+            .cpu()
+            .numpy()
+        )
+        token_lists = []
+        for row in tokens:
+            stops = np.flatnonzero(row == end)
+            kept = row[: stops[0]] if len(stops) else row
+            token_lists.append(self.vocabulary_[kept].tolist())
+        return self.tokenizer_.batch_decode(token_lists, skip_special_tokens=True)

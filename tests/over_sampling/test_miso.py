@@ -1,0 +1,216 @@
+"""MISOSampler: difficult samples, exact counts, readable anchors, containers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.pipeline import Pipeline
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+
+from skimbtext.encoders import load_tokenizer, tokenize
+from skimbtext.metrics import difficult_sample_ratio
+from skimbtext.over_sampling._miso import MISOSampler, find_difficult_samples
+
+FAST = {
+    "latent_dim": 8,
+    "n_heads": 2,
+    "hidden_size": 16,
+    "batch_size": 32,
+    "pretrain_epochs": 2,
+    "mine_pretrain_epochs": 1,
+    "adversarial_epochs": 2,
+    "max_pairs": 64,
+    "lr": 1e-2,
+    "device": "cpu",
+    "random_state": 0,
+}
+TEXT = {**FAST, "encoder": "tiny-bert", "max_length": 12, "k_neighbors": 3}
+
+# Whole-word tokens only (no punctuation, common words), so each generated word
+# must be one of these words.
+SPAM = ["win free cash now", "free prize call now", "claim your cash prize today"]
+HAM = [
+    "see you at lunch",
+    "the meeting is at noon",
+    "call me when you are home",
+    "we are going to the park",
+    "dinner is ready at eight",
+    "are you coming to work today",
+    "i will be home late",
+    "let us meet at the park",
+    "the train is late again",
+    "good night see you soon",
+]
+
+
+@pytest.fixture(scope="module")
+def hand_built():
+    # Minority 0 at the origin; sample 2 sits inside the majority cluster and
+    # sample 1 is the majority-side border point.
+    X = np.array(
+        [
+            [0.0, 0.0],
+            [0.3, 0.0],
+            [5.0, 5.0],
+            [0.0, 0.3],
+            [5.0, 5.2],
+            [5.2, 5.0],
+            [5.1, 5.1],
+            [5.3, 5.3],
+            [0.45, 0.0],
+        ]
+    )
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1])
+    return X, y
+
+
+def test_difficult_samples_on_a_hand_built_example(hand_built):
+    X, y = hand_built
+    difficult = find_difficult_samples(X, y, n_neighbors=2)
+    # 1 has the majority point 8 among its 2 neighbours; 2 lives among majority.
+    assert np.flatnonzero(difficult[y == 0]).tolist() == [1, 2]
+    assert difficult[y == 0].mean() == difficult_sample_ratio(
+        X, y, minority_class=0, n_neighbors=2
+    )
+    sampler = MISOSampler(**FAST, k_neighbors=2).fit(X, y)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert sampler.difficult_indices_[0].tolist() == [1, 2]
+    assert sampler.difficult_share_[0] == pytest.approx(0.5)
+    assert set(sampler.anchor_sources_.tolist()) <= {1, 2}
+    assert len(sampler.anchor_sources_) == sampler.n_generated_[0] == 1
+    assert X_res.shape == (10, 2) and y_res.tolist()[-1] == 0
+
+
+def test_sampling_strategy_counts_are_met_exactly_in_multiclass():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 4))
+    y = np.array(["a"] * 40 + ["b"] * 15 + ["c"] * 5)
+    X[y == "c"] += 0.5
+    sampler = MISOSampler(**FAST, sampling_strategy={"b": 30, "c": 22})
+    X_res, y_res = sampler.fit_resample(X, y)
+    labels, counts = np.unique(y_res, return_counts=True)
+    assert dict(zip(labels, counts)) == {"a": 40, "b": 30, "c": 22}
+    assert sampler.n_generated_ == {"b": 15, "c": 17}
+    np.testing.assert_array_equal(X_res[:60], X)
+    # Each anchor comes from a sample of its own class.
+    np.testing.assert_array_equal(y[sampler.anchor_sources_], y_res[60:])
+    assert np.all(np.isfinite(X_res))
+
+
+def test_numeric_anchors_keep_dtype_and_repeat_with_the_seed():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    y = np.array([0] * 32 + [1] * 8)
+    first = MISOSampler(**FAST).fit_resample(X, y)[0]
+    second = MISOSampler(**FAST).fit_resample(X, y)[0]
+    assert first.dtype == np.float32
+    np.testing.assert_array_equal(first, second)
+    # Anchors are new vectors, not copies of the inputs.
+    assert not np.any(np.all(np.isclose(first[40:, None], X[None]), axis=-1))
+
+
+def test_works_in_a_pipeline_under_grid_search():
+    rng = np.random.RandomState(2)
+    X = np.vstack([rng.normal(size=(40, 3)), rng.normal(1.5, size=(10, 3))])
+    y = np.array([0] * 40 + [1] * 10)
+    pipeline = Pipeline([("miso", MISOSampler(**FAST)), ("clf", LogisticRegression())])
+    search = GridSearchCV(pipeline, {"miso__k_neighbors": [3, 5]}, cv=2).fit(X, y)
+    assert search.best_params_["miso__k_neighbors"] in (3, 5)
+    assert clone(pipeline).get_params()["miso__latent_dim"] == 8
+
+
+@pytest.mark.parametrize(
+    ("X", "error"),
+    [
+        (np.array([[0.0, np.nan]] * 10), "NaN"),
+        (np.array([[0.0, np.inf]] * 10), "infinity"),
+    ],
+)
+def test_invalid_numeric_input_is_refused(X, error):
+    with pytest.raises(ValueError, match=error):
+        MISOSampler(**FAST).fit_resample(X, [0] * 7 + [1] * 3)
+
+
+def test_sparse_input_is_refused():
+    import scipy.sparse as sp
+
+    with pytest.raises(TypeError, match="dense data is required"):
+        MISOSampler(**FAST).fit_resample(sp.csr_matrix(np.eye(10)), [0] * 7 + [1] * 3)
+
+
+def test_width_must_split_into_heads():
+    X = np.random.RandomState(0).normal(size=(10, 2))
+    with pytest.raises(ValueError, match="multiple of n_heads"):
+        MISOSampler(**{**FAST, "latent_dim": 9}).fit_resample(X, [0] * 7 + [1] * 3)
+
+
+@pytest.fixture(scope="module")
+def text_result():
+    texts = HAM + SPAM
+    labels = [0] * len(HAM) + [1] * len(SPAM)
+    sampler = MISOSampler(**TEXT)
+    return sampler, texts, labels, sampler.fit_resample(texts, labels)
+
+
+def test_text_anchors_are_readable_strings_from_the_training_vocabulary(text_result):
+    sampler, texts, labels, (X_res, y_res) = text_result
+    assert isinstance(X_res, list) and X_res[: len(texts)] == texts
+    assert y_res.count(1) == y_res.count(0) == len(HAM)
+    anchors = X_res[len(texts) :]
+    assert len(anchors) == sampler.n_generated_[1] == len(HAM) - len(SPAM)
+    known_words = {word for text in texts for word in text.split()}
+    for anchor in anchors:
+        assert isinstance(anchor, str) and anchor.strip()
+        assert set(anchor.split()) <= known_words
+    tokenizer = load_tokenizer("tiny-bert")
+    seen = np.unique(np.concatenate(tokenize(tokenizer, texts, 12)))
+    # Index 0 of the compact vocabulary is padding; the rest are the seen ids.
+    assert sampler.vocabulary_[0] == tokenizer.pad_token_id
+    np.testing.assert_array_equal(sampler.vocabulary_[1:], seen)
+    assert all(labels[i] == 1 for i in sampler.anchor_sources_)
+
+
+@pytest.mark.parametrize("container", ["ndarray", "series", "dataframe"])
+def test_text_output_keeps_the_container(container):
+    texts = HAM + SPAM
+    labels = np.array([0] * len(HAM) + [1] * len(SPAM))
+    if container == "ndarray":
+        X = np.array(texts)
+    elif container == "series":
+        X = pd.Series(texts, name="sms")
+    else:
+        X = pd.DataFrame({"sms": texts, "length": [len(t) for t in texts]})
+    sampler = MISOSampler(**TEXT, text_col="sms" if container == "dataframe" else None)
+    X_res, y_res = sampler.fit_resample(X, labels)
+    n_new = len(HAM) - len(SPAM)
+    assert len(X_res) == len(y_res) == len(texts) + n_new
+    if container == "ndarray":
+        assert isinstance(X_res, np.ndarray) and X_res.dtype.kind == "U"
+    elif container == "series":
+        assert isinstance(X_res, pd.Series) and X_res.name == "sms"
+    else:
+        assert list(X_res.columns) == ["sms", "length"]
+        assert X_res["length"].dtype == X["length"].dtype
+        # Other columns of an anchor are those of its source row.
+        sources = sampler.anchor_sources_
+        np.testing.assert_array_equal(
+            X_res["length"].to_numpy()[len(texts) :], X["length"].to_numpy()[sources]
+        )
+    new_texts = X_res["sms"] if container == "dataframe" else X_res
+    assert all(isinstance(t, str) and t for t in list(new_texts)[-n_new:])
+
+
+def test_text_anchors_repeat_with_the_seed(text_result):
+    sampler, texts, labels, (X_res, _) = text_result
+    again = MISOSampler(**TEXT).fit_resample(texts, labels)[0]
+    assert again == X_res
+
+
+def test_training_follows_the_three_phases(text_result):
+    sampler = text_result[0]
+    phases = [epoch["phase"] for epoch in sampler.training_history_[1]]
+    assert phases == ["pretrain"] * 2 + ["mine_pretrain"] + ["adversarial"] * 2
+    adversarial = sampler.training_history_[1][-1]["batches"][0]
+    assert {"mi_loss", "adversarial", "discriminator"} <= set(adversarial)
+    assert sampler.timings_["generation"] > 0
