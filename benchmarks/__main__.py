@@ -6,9 +6,14 @@ from pathlib import Path
 
 from skimbtext.utils import resolve_device
 
-from . import _baselines, _miso
+from . import _baselines, _dcmi, _miso, _sharprecl
 
-SUITES = {"baselines": _baselines.run, "miso": _miso.run}
+SUITES = {
+    "baselines": _baselines.run,
+    "dcmi": _dcmi.run,
+    "miso": _miso.run,
+    "sharprecl": _sharprecl.run,
+}
 
 
 def main(argv=None):

@@ -10,12 +10,21 @@ import importlib
 from ._version import __version__
 
 _LAZY = {
+    "DCMIClassifier": "skimbtext.classifiers",
     "MISOSampler": "skimbtext.over_sampling",
+    "SharpReCLClassifier": "skimbtext.classifiers",
     "TextClassifier": "skimbtext.classifiers",
     "TextEmbedder": "skimbtext.feature_extraction",
 }
 
-__all__ = ["MISOSampler", "TextClassifier", "TextEmbedder", "__version__"]
+__all__ = [
+    "DCMIClassifier",
+    "MISOSampler",
+    "SharpReCLClassifier",
+    "TextClassifier",
+    "TextEmbedder",
+    "__version__",
+]
 
 
 def __getattr__(name):

@@ -31,6 +31,23 @@ CHECK_PARAMS = {
         "device": "cpu",
         "random_state": 0,
     },
+    "DCMIClassifier": {
+        "max_epochs": 40,
+        "hidden_layer_sizes": (32,),
+        "lr": 1e-2,
+        "batch_size": 16,
+        "random_state": 0,
+        "device": "cpu",
+    },
+    "SharpReCLClassifier": {
+        "max_epochs": 40,
+        "hidden_layer_sizes": (32,),
+        "lr": 1e-2,
+        "batch_size": 16,
+        "n_negatives": 50,
+        "random_state": 0,
+        "device": "cpu",
+    },
     "TextClassifier": {
         "max_epochs": 40,
         "hidden_layer_sizes": (32,),
@@ -45,7 +62,15 @@ CHECK_PARAMS = {
 TEXT_ONLY = ("TextEmbedder",)
 
 # Checks each estimator is known to fail, with the reason. Keep this list short.
+MINIBATCH_WEIGHTS = (
+    "mini-batch training: repeating a sample changes the batches and the "
+    "number of optimiser steps, so weights and repetitions agree only in "
+    "expectation"
+)
 EXPECTED_FAILED_CHECKS = {
+    "DCMIClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": MINIBATCH_WEIGHTS,
+    },
     "MISOSampler": {
         "check_samplers_pandas_sparse": (
             "sparse input is refused: anchors are dense vectors; densify first"
@@ -55,12 +80,11 @@ EXPECTED_FAILED_CHECKS = {
             "texts from the tokenizer's vocabulary instead of copying categories"
         ),
     },
+    "SharpReCLClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": MINIBATCH_WEIGHTS,
+    },
     "TextClassifier": {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "mini-batch training: repeating a sample changes the batches and the "
-            "number of optimiser steps, so weights and repetitions agree only in "
-            "expectation"
-        ),
+        "check_sample_weight_equivalence_on_dense_data": MINIBATCH_WEIGHTS,
     },
 }
 

@@ -1,0 +1,463 @@
+"""Torch modules of DCMI: domain masks, per-domain heads and the DCMI network.
+
+DCMI (domain-aware contrastive knowledge transfer for multi-domain imbalanced
+learning) gates the encoder output ``h`` with a learned sigmoid mask per domain,
+classifies the gated vector with a supervised head, predicts the domain of ``h``
+with an auxiliary domain head, and contrasts the domain-aware views of each sample
+with their relevance-weighted average. Everything is batched over domains: masks
+are an ``(M, d)`` tensor and the ``M`` views of a batch are handled with matrix
+products, never with a Python loop over domains.
+"""
+
+import math
+from contextlib import nullcontext
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._classifier import CosineLinear
+
+#: HAT clamps the argument of cosh in the gradient compensation at this value
+#: (Serrà et al. 2018; DCMI's first author's HAT-mask code): cosh(50) ~ 2.6e21
+#: stays finite in float32.
+COSH_BOUND = 50.0
+#: ... and clamps the domain embeddings to this range after every optimiser step.
+EMBEDDING_BOUND = 6.0
+# F.normalize's floor on a vector norm; squared for the factorised norms below.
+_NORM_EPS = 1e-12
+
+
+def hat_compensation_factor(embedding, tau, tau_min, cosh_bound=COSH_BOUND):
+    r"""Gradient compensation factor of HAT masks (Serrà et al. 2018, DCMI Eq. 3).
+
+    .. math::
+
+        g' = \frac{\tau\,[\cosh(v/\tau) + 1]}{\tau_{\min}\,[\cosh(v) + 1]} \odot g
+
+    The argument of the first cosh is clamped to ``[-cosh_bound, cosh_bound]``.
+    Multiplied with the gradient of ``sigmoid(v / tau)``, the factor gives
+    ``sigmoid'(v) / tau_min`` times the upstream gradient: the compensated gradient
+    no longer depends on the temperature of the step, so masks keep learning while
+    ``tau`` is small.
+
+    Parameters
+    ----------
+    embedding : torch.Tensor
+        Domain embeddings ``v`` (any shape).
+    tau : float
+        Temperature of the step.
+    tau_min : float
+        Final (inference) temperature.
+    cosh_bound : float, default=50.0
+        Clamp of ``v / tau`` inside cosh.
+
+    Returns
+    -------
+    factor : torch.Tensor
+        Same shape as ``embedding``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbtext.nn._dcmi import hat_compensation_factor
+    >>> hat_compensation_factor(torch.tensor([0.0]), tau=0.5, tau_min=0.0025)
+    tensor([200.])
+    """
+    inner = torch.cosh(torch.clamp(embedding / tau, -cosh_bound, cosh_bound)) + 1.0
+    return (tau / tau_min) * inner / (torch.cosh(embedding) + 1.0)
+
+
+class DomainMaskLayer(nn.Module):
+    r"""Learnable domain embeddings and their sigmoid masks (DCMI Eq. 1).
+
+    ``forward()`` returns the ``(M, d)`` masks :math:`m_j = \sigma(v_j / \tau)`.
+    In training mode ``tau`` is the attribute ``tau``, set before every step by
+    :class:`~skimbtext.callbacks._dcmi.DomainMaskAnnealing`; in evaluation mode it
+    is ``tau_min`` (near-binary masks).
+
+    The HAT gradient compensation (:func:`hat_compensation_factor`) is a tensor
+    hook registered at every forward pass on the view of the embeddings that the
+    pass uses, with the ``tau`` of that pass; the hook is not part of the module
+    state, so it survives pickling and copying (hooks on parameters do not).
+
+    Parameters
+    ----------
+    n_domains : int
+        Number of domains ``M``.
+    width : int
+        Width ``d`` of the encoder output.
+    tau_min : float, default=0.0025
+        Inference temperature, and the denominator of the compensation.
+    cosh_bound : float, default=50.0
+        Clamp of the cosh argument in the compensation.
+
+    Attributes
+    ----------
+    embedding : torch.nn.Parameter of shape (n_domains, width)
+        Domain embeddings ``V``, initialised from N(0, 1) as ``nn.Embedding`` is in
+        the HAT code.
+    tau : float
+        Temperature used in training mode.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbtext.nn._dcmi import DomainMaskLayer
+    >>> _ = torch.manual_seed(0)
+    >>> layer = DomainMaskLayer(n_domains=3, width=4).eval()
+    >>> masks = layer()
+    >>> masks.shape, bool(((masks < 0.01) | (masks > 0.99)).all())
+    (torch.Size([3, 4]), True)
+    """
+
+    def __init__(self, n_domains, width, *, tau_min=0.0025, cosh_bound=COSH_BOUND):
+        super().__init__()
+        self.embedding = nn.Parameter(torch.randn(n_domains, width))
+        self.tau_min = float(tau_min)
+        self.cosh_bound = float(cosh_bound)
+        self.tau = 1.0
+
+    @property
+    def temperature(self):
+        """The temperature of the current mode."""
+        return self.tau if self.training else self.tau_min
+
+    def forward(self):
+        tau = self.temperature
+        embedding = self.embedding
+        if embedding.requires_grad and torch.is_grad_enabled():
+            embedding = embedding.view_as(embedding)
+            embedding.register_hook(self._compensation_hook(tau))
+        return torch.sigmoid(embedding / tau)
+
+    def _compensation_hook(self, tau):
+        def compensate(grad):
+            factor = hat_compensation_factor(
+                self.embedding.detach(), tau, self.tau_min, self.cosh_bound
+            )
+            return grad * factor
+
+        return compensate
+
+    @torch.no_grad()
+    def clamp_embedding_(self, bound=EMBEDDING_BOUND):
+        """Clamp the embeddings to ``[-bound, bound]`` in place (HAT)."""
+        self.embedding.clamp_(-bound, bound)
+
+    def extra_repr(self):
+        n_domains, width = self.embedding.shape
+        return f"n_domains={n_domains}, width={width}, tau_min={self.tau_min}"
+
+
+class PerDomainLinear(nn.Module):
+    """One linear (or cosine) classifier per domain, applied by the sample's domain.
+
+    A sample of domain ``j >= 0`` uses head ``j``. A sample of an unknown domain
+    (``-1``, only at inference) uses the mixture of all heads weighted by its
+    normalised domain relevance.
+
+    Parameters
+    ----------
+    in_features : int
+        Input width.
+    out_features : int
+        Number of classes.
+    n_domains : int
+        Number of heads.
+    cosine : bool, default=False
+        Cosine logits (L2-normalised inputs and weights), for margin losses.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbtext.nn._dcmi import PerDomainLinear
+    >>> head = PerDomainLinear(4, 2, n_domains=3)
+    >>> head(torch.ones(5, 4), torch.tensor([0, 1, 2, 0, 1]),
+    ...      torch.full((5, 3), 1 / 3)).shape
+    torch.Size([5, 2])
+    """
+
+    def __init__(self, in_features, out_features, n_domains, cosine=False):
+        super().__init__()
+        self.cosine = cosine
+        # Each head initialised like nn.Linear.
+        bound = 1.0 / math.sqrt(in_features)
+        self.weight = nn.Parameter(
+            torch.empty(n_domains, out_features, in_features).uniform_(-bound, bound)
+        )
+        self.bias = (
+            None
+            if cosine
+            else nn.Parameter(
+                torch.empty(n_domains, out_features).uniform_(-bound, bound)
+            )
+        )
+
+    def forward(self, features, domain, domain_weights):
+        index = domain.clamp_min(0)
+        weight = self.weight[index]
+        bias = None if self.bias is None else self.bias[index]
+        if not self.training and bool((domain < 0).any()):
+            unknown = (domain < 0)[:, None]
+            weight = torch.where(
+                unknown[:, :, None],
+                torch.einsum("bm,mcd->bcd", domain_weights, self.weight),
+                weight,
+            )
+            if bias is not None:
+                bias = torch.where(unknown, domain_weights @ self.bias, bias)
+        if self.cosine:
+            features = F.normalize(features, dim=-1)
+            weight = F.normalize(weight, dim=-1)
+        logits = torch.bmm(weight, features.unsqueeze(-1)).squeeze(-1)
+        return logits if bias is None else logits + bias
+
+    def extra_repr(self):
+        n_domains, out_features, in_features = self.weight.shape
+        return (
+            f"in_features={in_features}, out_features={out_features}, "
+            f"n_domains={n_domains}, cosine={self.cosine}"
+        )
+
+
+def masked_view_similarity(encoded, masks, anchor_gate):
+    r"""Cosine similarity of the augmented view with every domain-aware view.
+
+    With the domain-aware views :math:`\hat h_i^j = h_i \odot m_j` and the augmented
+    view :math:`\bar h_i = h_i \odot g_i` (``g_i`` = ``anchor_gate[i]``, e.g. the
+    relevance-weighted average of the masks), returns
+    :math:`\cos(\bar h_i, \hat h_i^j)` for every sample ``i`` and domain ``j``, as
+    ``F.normalize`` would on the explicit ``(B, M, d)`` tensor of views. It is
+    computed from two ``(B, d) @ (d, M)`` products instead:
+
+    - :math:`\bar h_i \cdot \hat h_i^j = \sum_k h_{ik}^2 g_{ik} m_{jk}`,
+    - :math:`\lVert \hat h_i^j \rVert^2 = \sum_k h_{ik}^2 m_{jk}^2`,
+
+    so memory stays ``O(B·M + M·d)`` with thousands of domains.
+
+    Parameters
+    ----------
+    encoded : torch.Tensor of shape (B, d)
+        Encoder outputs ``h``.
+    masks : torch.Tensor of shape (M, d)
+        Domain masks ``m``.
+    anchor_gate : torch.Tensor of shape (B, d)
+        Gate of the augmented view of each sample.
+
+    Returns
+    -------
+    similarity : torch.Tensor of shape (B, M)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbtext.nn._dcmi import masked_view_similarity
+    >>> masks = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    >>> masked_view_similarity(torch.ones(1, 2), masks, masks[:1])
+    tensor([[1., 0.]])
+    """
+    autocast = torch.is_autocast_enabled(encoded.device.type)
+    # Squared norms lose most of their precision in 16-bit floats.
+    context = (
+        torch.autocast(encoded.device.type, enabled=False)
+        if autocast
+        else nullcontext()
+    )
+    with context:
+        dtype = torch.promote_types(encoded.dtype, torch.float32)
+        encoded, masks, anchor_gate = (
+            encoded.to(dtype),
+            masks.to(dtype),
+            anchor_gate.to(dtype),
+        )
+        squared = encoded * encoded
+        weighted = squared * anchor_gate
+        dot = weighted @ masks.T
+        view_norm = (squared @ (masks * masks).T).clamp_min(_NORM_EPS**2).sqrt()
+        anchor_norm = (
+            (weighted * anchor_gate)
+            .sum(-1, keepdim=True)
+            .clamp_min(_NORM_EPS**2)
+            .sqrt()
+        )
+        return dot / (anchor_norm * view_norm)
+
+
+class _Encoded(NamedTuple):
+    """Intermediate tensors of a DCMI forward pass."""
+
+    encoded: torch.Tensor  # h
+    domain_logits: torch.Tensor
+    relevance: torch.Tensor  # a_i^j
+    domain_weights: torch.Tensor  # a_i^j / sum_k a_i^k
+    masks: torch.Tensor | None  # m_j
+    anchor_gate: torch.Tensor | None  # sum_j (normalised a_i^j) m_j
+    own_gate: torch.Tensor | None  # m_{j_i}, or anchor_gate for unseen domains
+
+
+#: Order of the tensors returned by :class:`DCMIModule` (all batch-first):
+#: class logits (B, C); domain-head logits on stop_grad(h) (B, M); cosine of the
+#: augmented view with each domain-aware view (B, M); domain relevance a_i^j, a
+#: constant (B, M); dataset domain ids, -1 for a domain unseen in training (B,).
+#: A plain tuple, because skorch rebuilds tuple outputs element by element.
+OUTPUT_FIELDS = ("logits", "domain_logits", "view_similarity", "relevance", "domain")
+
+
+class DCMIModule(nn.Module):
+    r"""The DCMI network on top of an encoder body (and its ablations/baselines).
+
+    For a batch with dataset domains ``j_i``:
+
+    1. ``h = body(**inputs)`` (width ``d``);
+    2. domain logits ``domain_head(stop_grad(h))`` (only ``L_dom`` trains that head);
+    3. relevance :math:`a_i^j` = sigmoid of the domain logits (``relevance="learned"``)
+       or the one-hot dataset domain (``"dataset"``), detached;
+    4. masks :math:`m_j = \sigma(v_j/\tau)` and the augmented view
+       :math:`\bar h_i = \sum_j \bar a_i^j\, h_i \odot m_j`,
+       :math:`\bar a_i^j = a_i^j / \sum_k a_i^k`;
+    5. cosine of :math:`\bar h_i` with every :math:`\hat h_i^j = h_i \odot m_j`
+       (for ``L_con``; the supervised head never sees these);
+    6. class logits of ``head(dropout(h_i ⊙ m_{j_i}))``; a sample of a domain unseen
+       in training (``j_i = -1``) uses :math:`\bar h_i` (and, with per-domain
+       heads, the relevance-weighted mixture of the heads).
+
+    ``forward`` returns the tuple described by :data:`OUTPUT_FIELDS`. Without
+    masks (``use_mask=False``) every view is ``h`` (domain-agnostic
+    learning, or multi-task learning with ``head="per_domain"``).
+
+    Parameters
+    ----------
+    body : nn.Module
+        Encoder with attribute ``output_dim``; called with the batch inputs.
+    n_classes : int
+        Number of classes ``C``.
+    n_domains : int
+        Number of training domains ``M``.
+    use_mask : bool, default=True
+        Use the domain mask layer.
+    head : {"shared", "per_domain"}, default="shared"
+        One supervised head for all domains, or one per domain (MTL).
+    relevance : {"learned", "dataset"}, default="learned"
+        Source of the relevance of a seen-domain sample (unseen domains always use
+        the domain head).
+    head_dropout : float, default=0.5
+        Dropout before the supervised head.
+    cosine_head : bool, default=False
+        Cosine logits for margin losses (LDAM).
+    tau_min : float, default=0.0025
+        Inference temperature of the masks.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbtext.encoders import MLPEncoder
+    >>> from skimbtext.nn._dcmi import DCMIModule
+    >>> module = DCMIModule(MLPEncoder(4, (8,)), n_classes=2, n_domains=3)
+    >>> output = module(domain=torch.tensor([0, 2]), features=torch.ones(2, 4))
+    >>> [tuple(tensor.shape) for tensor in output]  # see OUTPUT_FIELDS
+    [(2, 2), (2, 3), (2, 3), (2, 3), (2,)]
+    """
+
+    def __init__(
+        self,
+        body,
+        n_classes,
+        n_domains,
+        *,
+        use_mask=True,
+        head="shared",
+        relevance="learned",
+        head_dropout=0.5,
+        cosine_head=False,
+        tau_min=0.0025,
+    ):
+        super().__init__()
+        if head not in ("shared", "per_domain"):
+            raise ValueError(f"head must be 'shared' or 'per_domain', got {head!r}.")
+        if relevance not in ("learned", "dataset"):
+            raise ValueError(
+                f"relevance must be 'learned' or 'dataset', got {relevance!r}."
+            )
+        width = body.output_dim
+        self.body = body
+        self.n_domains = n_domains
+        self.relevance = relevance
+        self.domain_masks = (
+            DomainMaskLayer(n_domains, width, tau_min=tau_min) if use_mask else None
+        )
+        self.head_dropout = nn.Dropout(head_dropout)
+        if head == "per_domain":
+            self.head = PerDomainLinear(width, n_classes, n_domains, cosine=cosine_head)
+        elif cosine_head:
+            self.head = CosineLinear(width, n_classes)
+        else:
+            self.head = nn.Linear(width, n_classes)
+        self.domain_head = nn.Linear(width, n_domains)
+
+    def _domain_relevance(self, domain_logits, domain):
+        """a_i^j, detached; unseen domains (-1) use the domain head."""
+        learned = torch.sigmoid(domain_logits).detach()
+        if self.relevance == "learned":
+            return learned
+        one_hot = domain[:, None] == torch.arange(self.n_domains, device=domain.device)
+        return torch.where((domain < 0)[:, None], learned, one_hot.to(learned.dtype))
+
+    def _encode(self, domain, inputs):
+        """Shared part of forward: h, domain logits, relevance, gates, masks."""
+        encoded = self.body(**inputs)
+        domain_logits = self.domain_head(encoded.detach())
+        relevance = self._domain_relevance(domain_logits, domain)
+        domain_weights = relevance / relevance.sum(-1, keepdim=True)
+        if self.domain_masks is None:
+            return _Encoded(
+                encoded, domain_logits, relevance, domain_weights, None, None, None
+            )
+        masks = self.domain_masks()
+        anchor_gate = domain_weights.to(masks.dtype) @ masks
+        own_gate = torch.where(
+            (domain < 0)[:, None], anchor_gate, masks[domain.clamp_min(0)]
+        )
+        return _Encoded(
+            encoded,
+            domain_logits,
+            relevance,
+            domain_weights,
+            masks,
+            anchor_gate,
+            own_gate,
+        )
+
+    def forward(self, domain, **inputs):
+        parts = self._encode(domain, inputs)
+        if parts.masks is None:
+            # Every view is h itself: the cosines are 1.
+            view_similarity = torch.ones_like(parts.relevance)
+            features = parts.encoded
+        else:
+            view_similarity = masked_view_similarity(
+                parts.encoded, parts.masks, parts.anchor_gate
+            )
+            features = parts.encoded * parts.own_gate
+        features = self.head_dropout(features)
+        if isinstance(self.head, PerDomainLinear):
+            logits = self.head(features, domain, parts.domain_weights)
+        else:
+            logits = self.head(features)
+        return logits, parts.domain_logits, view_similarity, parts.relevance, domain
+
+    def representations(self, domain, **inputs):
+        """Encoder output ``h`` and domain-aware representation, without dropout.
+
+        The domain-aware representation is ``h ⊙ m_j`` for a seen domain ``j`` and
+        the relevance-weighted view for an unseen one (``h`` without masks).
+
+        Returns
+        -------
+        encoded, domain_aware : torch.Tensor of shape (B, d)
+        """
+        parts = self._encode(domain, inputs)
+        if parts.own_gate is None:
+            return parts.encoded, parts.encoded
+        return parts.encoded, parts.encoded * parts.own_gate

@@ -1,0 +1,257 @@
+"""SharpReCLClassifier: the estimator, its views, ablations and baselines."""
+
+import pickle
+
+import numpy as np
+import pytest
+from imblearn.over_sampling import RandomOverSampler
+from imblearn.pipeline import Pipeline
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from skorch.callbacks import Callback
+
+from skimbtext.callbacks._sharprecl import SyntheticShareSchedule
+from skimbtext.classifiers._sharprecl import SharpReCLClassifier
+from skimbtext.losses import FocalLoss
+
+NUMERIC = {
+    "max_epochs": 15,
+    "hidden_layer_sizes": (16,),
+    "lr": 1e-2,
+    "batch_size": 16,
+    "n_negatives": 40,
+    "random_state": 0,
+    "device": "cpu",
+}
+TINY = {
+    "encoder": "tiny-bert",
+    "max_epochs": 1,
+    "batch_size": 16,
+    "lr": 1e-3,
+    "n_negatives": 40,
+    "random_state": 0,
+    "device": "cpu",
+}
+
+
+@pytest.fixture(scope="module")
+def long_tailed_blobs():
+    """Three separable numeric classes, 60 / 25 / 8 samples."""
+    rng = np.random.RandomState(0)
+    centers = np.array([[0.0, 0.0, 3.0], [3.0, 0.0, 0.0], [0.0, 3.0, 0.0]])
+    sizes = (60, 25, 8)
+    X = np.vstack([rng.normal(c, 0.7, (n, 3)) for c, n in zip(centers, sizes)])
+    y = np.repeat(["common", "medium", "rare"], sizes)
+    return X.astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def fitted_tiny(reviews):
+    return SharpReCLClassifier(**TINY).fit(reviews["text"], reviews["label"])
+
+
+def test_numeric_mode_learns_a_long_tailed_problem(long_tailed_blobs):
+    X, y = long_tailed_blobs
+    clf = SharpReCLClassifier(**NUMERIC).fit(X, y)
+    assert clf.score(X, y) > 0.95
+    assert (clf.predict(X[y == "rare"]) == "rare").mean() > 0.8
+    np.testing.assert_allclose(clf.class_prior_, [60 / 93, 25 / 93, 8 / 93])
+    module = clf.net_.module_
+    assert module.feature_projection is not None and module.probe is None
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_text_fit_uses_a_second_view_and_predicts_from_the_classifier(
+    fitted_tiny, reviews
+):
+    proba = fitted_tiny.predict_proba(reviews["text"][:20])
+    assert proba.shape == (20, 2)
+    # Prediction runs the classification branch alone: a text's probabilities do
+    # not depend on the rest of its batch.
+    alone = np.vstack([fitted_tiny.predict_proba([t]) for t in reviews["text"][:3]])
+    np.testing.assert_allclose(proba[:3], alone, atol=1e-5)
+    assert type(fitted_tiny.net_.criterion_.classification_loss).__name__ == (
+        "LogitAdjustedLoss"
+    )
+
+
+def test_same_random_state_repeats_augmentation_and_training(reviews):
+    texts, labels = reviews["text"][:96], reviews["label"][:96]
+    first = SharpReCLClassifier(**TINY).fit(texts, labels)
+    second = SharpReCLClassifier(**TINY).fit(texts, labels)
+    np.testing.assert_array_equal(
+        first.predict_proba(texts), second.predict_proba(texts)
+    )
+
+
+class CountingAugmentation:
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, text):
+        self.calls += 1
+        return text.upper()
+
+
+def test_callable_and_precomputed_second_views(reviews):
+    texts, labels = list(reviews["text"][:64]), reviews["label"][:64]
+    augmentation = CountingAugmentation()
+    clf = SharpReCLClassifier(augmentation=augmentation, **TINY)
+    clf.fit(texts, labels)
+    # Cloning copies the parameter; the fit's copy is the one called: once a text.
+    assert clf.augmentation.calls == len(texts)
+    # Precomputed views give the same model as the callable that made them.
+    precomputed = SharpReCLClassifier(augmentation=None, **TINY).fit(
+        texts, labels, X_aug=[t.upper() for t in texts]
+    )
+    np.testing.assert_allclose(
+        precomputed.predict_proba(texts), clf.predict_proba(texts), atol=1e-6
+    )
+    with pytest.raises(ValueError, match="one text per sample"):
+        SharpReCLClassifier(**TINY).fit(texts, labels, X_aug=texts[:10])
+
+
+def test_dropout_view_on_text_and_frozen_embeddings(reviews, tmp_path):
+    texts, labels = reviews["text"][:64], reviews["label"][:64]
+    clf = SharpReCLClassifier(augmentation="dropout", **TINY).fit(texts, labels)
+    assert clf.net_.module_.repeat_view
+    frozen = SharpReCLClassifier(
+        freeze_encoder=True, cache_dir=tmp_path, **{**TINY, "max_epochs": 2}
+    ).fit(texts, labels)
+    # The augmented texts were embedded (and cached) next to the originals.
+    assert frozen.predict(texts[:4]).shape == (4,)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "embeddings.sqlite") as connection:
+        (n_cached,) = connection.execute("SELECT COUNT(*) FROM embeddings").fetchone()
+    assert n_cached > len(set(texts))
+
+
+def test_numeric_second_view(long_tailed_blobs):
+    X, y = long_tailed_blobs
+    clf = SharpReCLClassifier(**{**NUMERIC, "max_epochs": 2}).fit(X, y, X_aug=X + 0.1)
+    assert clf.score(X, y) > 0.5
+    with pytest.raises(ValueError, match="shape of X"):
+        SharpReCLClassifier(**NUMERIC).fit(X, y, X_aug=X[:5])
+    with pytest.raises(ValueError, match="numeric input"):
+        SharpReCLClassifier(augmentation=str.upper, **NUMERIC).fit(X, y)
+
+
+class ShareRecorder(Callback):
+    def initialize(self):
+        self.shares = []
+        return self
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if training:
+            self.shares.append(net.criterion_.synthetic_share)
+
+
+class RecordingSharpReCL(SharpReCLClassifier):
+    def _build_callbacks(self):
+        return [*super()._build_callbacks(), self.recorder]
+
+
+def test_synthetic_share_grows_linearly_over_the_training_steps(long_tailed_blobs):
+    X, y = long_tailed_blobs
+    clf = RecordingSharpReCL(**{**NUMERIC, "max_epochs": 3, "batch_size": 31})
+    clf.recorder = ShareRecorder()
+    clf.fit(X, y)
+    total_steps = 3 * 3  # 93 samples in batches of 31
+    expected = [0.5 + 0.5 * step / total_steps for step in range(total_steps)]
+    np.testing.assert_allclose(clf.recorder.shares, expected)
+    assert SyntheticShareSchedule().share(10, total_steps=10) == 1.0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"simple_sampling": False},
+        {"hard_mixup": False},
+        {"simple_sampling": False, "hard_mixup": False},
+        {"use_cl": False},
+        {"use_cls": False},
+        {"contrastive": "scl", "loss": "ce"},
+        {"loss": "focal", "use_cl": False, "augmentation": None},
+        {"loss": "dice", "use_cl": False, "augmentation": None},
+        {"loss": "ldam"},
+        {"positive_reduction": "mean", "augmentation": "dropout"},
+    ],
+)
+def test_ablations_and_baselines_train(long_tailed_blobs, params):
+    X, y = long_tailed_blobs
+    clf = SharpReCLClassifier(**{**NUMERIC, **params}).fit(X, y)
+    assert clf.score(X, y) > 0.8, params
+    criterion, module = clf.net_.criterion_, clf.net_.module_
+    assert criterion.simple_sampling == params.get("simple_sampling", True)
+    assert criterion.hard_mixup == params.get("hard_mixup", True)
+    assert (module.feature_projection is None) == (not params.get("use_cl", True))
+    assert (module.probe is None) == params.get("use_cls", True)
+
+
+def test_loss_params_reach_the_classification_loss(long_tailed_blobs):
+    X, y = long_tailed_blobs
+    clf = SharpReCLClassifier(
+        loss="focal", loss_params={"gamma": 0.5}, **{**NUMERIC, "max_epochs": 1}
+    ).fit(X, y)
+    assert isinstance(clf.net_.criterion_.classification_loss, FocalLoss)
+    assert clf.net_.criterion_.classification_loss.gamma == 0.5
+
+
+def test_early_stopping_monitors_the_classification_loss(long_tailed_blobs):
+    X, y = long_tailed_blobs
+    clf = SharpReCLClassifier(
+        early_stopping=True,
+        validation_fraction=0.3,
+        n_iter_no_change=2,
+        **{**NUMERIC, "max_epochs": 60},
+    ).fit(X, y)
+    assert clf.n_epochs_ < 60
+    # The validation loss is the classification loss alone (no contrastive term),
+    # much smaller than the training loss that includes it.
+    assert clf.history_[-1, "valid_loss"] < clf.history_[-1, "train_loss"]
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"mu": -1.0}, "mu"),
+        ({"temperature": 0.0}, "temperature"),
+        ({"k": 0}, "'k'"),
+        ({"n_positives": 0}, "n_positives"),
+        ({"n_negatives": 0}, "n_negatives"),
+        ({"mixup_alpha": 0.0}, "mixup_alpha"),
+        ({"contrastive": "simclr"}, "contrastive"),
+        ({"augmentation": "back_translation"}, "augmentation"),
+        ({"use_cl": False, "use_cls": False}, "nothing to train"),
+    ],
+)
+def test_bad_parameters_are_named(long_tailed_blobs, params, message):
+    X, y = long_tailed_blobs
+    with pytest.raises(ValueError, match=message):
+        SharpReCLClassifier(**{**NUMERIC, **params}).fit(X, y)
+
+
+def test_grid_search_over_mu_and_temperature_in_a_pipeline(long_tailed_blobs):
+    X, y = long_tailed_blobs
+    pipe = Pipeline(
+        [
+            ("ros", RandomOverSampler(random_state=0)),
+            ("clf", SharpReCLClassifier(**{**NUMERIC, "max_epochs": 2})),
+        ]
+    )
+    grid = {"clf__mu": [0.3, 1.0], "clf__temperature": [0.3, 1.0]}
+    search = GridSearchCV(pipe, grid, cv=2, scoring="balanced_accuracy").fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert search.predict(X[:3]).shape == (3,)
+
+
+def test_pickle_and_clone_round_trip(fitted_tiny, reviews):
+    restored = pickle.loads(pickle.dumps(fitted_tiny))
+    np.testing.assert_array_equal(
+        restored.predict_proba(reviews["text"][:8]),
+        fitted_tiny.predict_proba(reviews["text"][:8]),
+    )
+    fresh = clone(fitted_tiny)
+    assert not hasattr(fresh, "net_")
+    assert fresh.get_params() == fitted_tiny.get_params()

@@ -1,0 +1,135 @@
+import math
+
+import pytest
+import torch
+
+from skimbtext.losses import FocalLoss
+from skimbtext.losses._dcmi import (
+    DCMILoss,
+    SoftContrastiveLoss,
+    domain_classification_loss,
+    soft_contrastive_loss,
+    view_cosine_similarity,
+)
+
+
+def _log_sigmoid(x):
+    return -math.log1p(math.exp(-x))
+
+
+def _soft_bce(similarity, relevance, t):
+    """-[a log σ(s/t) + (1 - a) log(1 - σ(s/t))], by hand."""
+    return -(
+        relevance * _log_sigmoid(similarity / t)
+        + (1 - relevance) * _log_sigmoid(-similarity / t)
+    )
+
+
+def test_soft_contrastive_loss_by_hand():
+    similarity = torch.tensor([[0.5, -0.2, 1.0], [0.0, 0.3, -1.0]])
+    relevance = torch.tensor([[0.8, 0.1, 1.0], [0.5, 0.0, 0.25]])
+    losses = soft_contrastive_loss(similarity, relevance, temperature=0.5)
+    expected = [
+        sum(_soft_bce(s, a, 0.5) for s, a in zip(row_s, row_a))
+        for row_s, row_a in zip(similarity.tolist(), relevance.tolist())
+    ]
+    torch.testing.assert_close(losses, torch.tensor(expected))
+
+
+def test_soft_contrastive_loss_from_vectors_normalises_them():
+    # anchor [3, 4] (norm 5); views [6, 8] (cos 1) and [-4, 3] (cos 0)
+    anchor = torch.tensor([[3.0, 4.0]])
+    views = torch.tensor([[[6.0, 8.0], [-4.0, 3.0]]])
+    relevance = torch.tensor([[0.9, 0.2]])
+    torch.testing.assert_close(
+        view_cosine_similarity(anchor, views), torch.tensor([[1.0, 0.0]])
+    )
+    expected = _soft_bce(1.0, 0.9, 1.0) + _soft_bce(0.0, 0.2, 1.0)
+    loss = SoftContrastiveLoss(reduction="sum")(anchor, views, relevance)
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    scaled = SoftContrastiveLoss(reduction="sum")(10 * anchor, 0.1 * views, relevance)
+    torch.testing.assert_close(scaled, loss)
+
+
+def test_reductions_and_the_batch_mean_is_the_paper_loss():
+    torch.manual_seed(0)
+    anchor, views = torch.randn(4, 3), torch.randn(4, 5, 3)
+    relevance = torch.rand(4, 5)
+    per_sample = SoftContrastiveLoss(reduction="none")(anchor, views, relevance)
+    assert per_sample.shape == (4,)
+    torch.testing.assert_close(
+        SoftContrastiveLoss()(anchor, views, relevance), per_sample.mean()
+    )
+    torch.testing.assert_close(
+        SoftContrastiveLoss(reduction="sum")(anchor, views, relevance),
+        per_sample.sum(),
+    )
+
+
+def test_relevance_is_a_constant_and_views_move_with_it():
+    anchor = torch.tensor([[1.0, 0.0]], requires_grad=True)
+    views = torch.tensor([[[1.0, 1.0], [1.0, -1.0]]], requires_grad=True)
+    relevance = torch.tensor([[1.0, 0.0]], requires_grad=True)
+    SoftContrastiveLoss()(anchor, views, relevance).backward()
+    assert relevance.grad is None
+    # The relevant view is pulled towards the anchor (its y moves to 0), the
+    # irrelevant one pushed away (its x shrinks).
+    assert views.grad[0, 0, 1] > 0
+    assert views.grad[0, 1, 0] > 0
+
+
+def test_shape_errors_are_named():
+    with pytest.raises(ValueError, match="views"):
+        SoftContrastiveLoss()(torch.ones(2, 3), torch.ones(2, 3), torch.ones(2, 3))
+    with pytest.raises(ValueError, match="relevance"):
+        SoftContrastiveLoss()(torch.ones(2, 3), torch.ones(2, 4, 3), torch.ones(2, 3))
+    with pytest.raises(ValueError, match="temperature"):
+        SoftContrastiveLoss(temperature=0.0)
+
+
+def test_domain_classification_loss_by_hand():
+    logits = torch.tensor([[2.0, -1.0, 0.0], [0.5, 0.5, 0.5]])
+    losses = domain_classification_loss(logits, torch.tensor([0, -1]))
+    first = -(_log_sigmoid(2.0) + _log_sigmoid(1.0) + _log_sigmoid(0.0)) / 3
+    second = -_log_sigmoid(-0.5)  # unknown domain: all-zero target
+    torch.testing.assert_close(losses, torch.tensor([first, second]))
+
+
+def _output(batch=3, n_domains=4):
+    torch.manual_seed(1)
+    return (
+        torch.randn(batch, 2),
+        torch.randn(batch, n_domains),
+        torch.rand(batch, n_domains),
+        torch.rand(batch, n_domains),
+        torch.randint(0, n_domains, (batch,)),
+    )
+
+
+def test_dcmi_loss_is_the_weighted_sum_per_sample():
+    output, target = _output(), torch.tensor([0, 1, 1])
+    criterion = DCMILoss(lambda_dom=30.0, lambda_con=15.0, temperature=2.0)
+    parts = criterion.components(output, target)
+    losses = criterion(output, target)
+    assert losses.shape == (3,)
+    torch.testing.assert_close(
+        losses, parts["sup"] + 30 * parts["dom"] + 15 * parts["con"]
+    )
+    torch.testing.assert_close(
+        parts["con"], soft_contrastive_loss(output[2], output[3], temperature=2.0)
+    )
+    plain = DCMILoss(lambda_dom=0.0, lambda_con=0.0)(output, target)
+    torch.testing.assert_close(plain, parts["sup"])
+
+
+def test_dcmi_loss_takes_any_per_sample_supervised_loss():
+    output, target = _output(), torch.tensor([0, 1, 1])
+    focal = FocalLoss(gamma=2.0, reduction="none")
+    losses = DCMILoss(focal, lambda_dom=0.0, lambda_con=0.0)(output, target)
+    torch.testing.assert_close(losses, focal(output[0], target))
+
+
+@pytest.mark.parametrize("name", ["lambda_dom", "lambda_con"])
+def test_negative_weights_are_refused(name):
+    with pytest.raises(ValueError, match=name):
+        DCMILoss(**{name: -1.0})
