@@ -47,6 +47,7 @@ from skimbtext.losses._sharprecl import SharpReCLLoss
 from skimbtext.nn._sharprecl import SharpReCLModule
 from skimbtext.utils import draw_seed
 
+from ._baselines import PROFILES
 from ._report import mean_std, write
 
 CONFIGS = {
@@ -67,23 +68,6 @@ ABLATIONS = {
     "SharpReCL w/o SSHM": {"simple_sampling": False, "hard_mixup": False},
     "SharpReCL w/o CL": {"use_cl": False},
     "SharpReCL w/o CLS": {"use_cls": False},
-}
-PROFILES = {
-    "cpu": {
-        "freeze_encoder": True,
-        "max_epochs": 60,
-        "early_stopping": True,
-        "n_iter_no_change": 8,
-        "batch_size": 64,
-    },
-    "gpu": {
-        "freeze_encoder": False,
-        "max_epochs": 8,
-        "early_stopping": True,
-        "n_iter_no_change": 2,
-        "batch_size": 32,
-        "lr": 5e-5,
-    },
 }
 DATASETS = {"trec": 50, "cr": 50, "r52": None}  # imbalance ratio; None: as is
 CR_TEST_FRACTION = 0.1
