@@ -35,7 +35,7 @@ from skimbtext.datasets import load_benchmark, make_domain_imbalance
 from skimbtext.encoders import EncodedDataset
 from skimbtext.metrics import domain_roc_auc_score
 
-from ._report import mean_std, write
+from ._report import mean_std, torch_threads, write
 
 DATASET = "amazon_multi_domain"
 DOMAIN_RATIO = 10
@@ -280,11 +280,7 @@ def _flip(labels, domains, flipped):
 
 
 def run(*, profile, seeds, data_home, cache_dir, device):
-    threads = torch.get_num_threads()
-    # One intra-op thread: on a shared 2-core machine a second thread makes every
-    # small op of these models wait for a free core.
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         return _run(
             profile=profile,
             seeds=seeds,
@@ -292,8 +288,6 @@ def run(*, profile, seeds, data_home, cache_dir, device):
             cache_dir=cache_dir,
             device=device,
         )
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _run(*, profile, seeds, data_home, cache_dir, device):

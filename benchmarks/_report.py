@@ -3,6 +3,7 @@
 import json
 import platform
 import sys
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
@@ -49,6 +50,21 @@ def environment(device):
         "versions": {name: version(name) for name in PACKAGES},
         "command": " ".join(["python", "-m", "benchmarks", *_portable(sys.argv[1:])]),
     }
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Run with ``n_threads`` torch threads, then restore the previous count.
+
+    The suites train small models on a shared 2-core machine, where a second
+    intra-op thread makes every small op wait for a free core.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def mean_std(values):

@@ -23,7 +23,6 @@ the ratio is estimated from the two parts rather than from two noisy MiniLM runs
 
 import statistics
 import time
-from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -48,7 +47,7 @@ from skimbtext.nn._sharprecl import SharpReCLModule
 from skimbtext.utils import draw_seed
 
 from ._baselines import PROFILES
-from ._report import mean_std, write
+from ._report import mean_std, torch_threads, write
 
 CONFIGS = {
     "SharpReCL": {},
@@ -95,17 +94,6 @@ class _RareClassSplitSharpReCL(SharpReCLClassifier):
             random_state=self._seed,
         )
         return np.concatenate([train, indices[~splittable]]), valid
-
-
-@contextmanager
-def _torch_threads(n_threads):
-    """Run with ``n_threads`` torch threads (the machine is shared), then restore."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _load(dataset, data_home):
@@ -323,7 +311,7 @@ def _minilm_lines(overhead_rows, encoder_ms):
 def run(*, profile, seeds, data_home, cache_dir, device, ablations=True, n_threads=1):
     """Run the suite and write ``results/sharprecl_<profile>.md`` / ``.json``."""
     settings = PROFILES[profile]
-    with _torch_threads(n_threads):
+    with torch_threads(n_threads):
         embed_seconds = None
         if settings["freeze_encoder"]:
             embed_seconds = embed_everything(

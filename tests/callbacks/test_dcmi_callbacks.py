@@ -2,7 +2,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from skimbtext.callbacks._dcmi import DomainMaskAnnealing, annealed_temperature
 from skimbtext.classifiers._dcmi import DCMIClassifier
@@ -14,16 +13,6 @@ NUMERIC = {
     "random_state": 0,
     "device": "cpu",
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def single_torch_thread():
-    # On a busy 2-core machine, two intra-op threads make every small tensor op
-    # wait for a free core (milliseconds each); these models are tiny.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -34,16 +33,6 @@ FROZEN_TINY = {
     "random_state": 0,
     "device": "cpu",
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def single_torch_thread():
-    # On a busy 2-core machine, two intra-op threads make every small tensor op
-    # wait for a free core (milliseconds each); these models are tiny.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
