@@ -94,8 +94,14 @@ class SemanticFusion(nn.Module):
     minority states along the positions where the two texts align; the second
     (``d_h × d_h``, over feature columns) mixes feature channels by their
     minority–majority correlation. The temperature τ = #majority / #minority
-    widens both softmaxes when the imbalance is high. A feed-forward layer
-    follows the concatenated heads.
+    widens both softmaxes when the imbalance is high.
+
+    The concatenated heads pass a feed-forward layer that is added back to
+    ``Q`` and layer-normalised, as in a Transformer block:
+    ``LayerNorm(Q + FF(heads))``. Without that residual path the fused states
+    hold almost nothing of the minority text at high imbalance (at τ ≈ 100
+    both softmaxes are nearly uniform, so every position becomes the same
+    average), and a decoder reading them writes one text whatever its source.
 
     Parameters
     ----------
@@ -117,6 +123,7 @@ class SemanticFusion(nn.Module):
             nn.ReLU(),
             nn.Linear(latent_dim, latent_dim),
         )
+        self.norm = nn.LayerNorm(latent_dim)
 
     def _heads(self, states):
         batch, length, width = states.shape
@@ -124,7 +131,11 @@ class SemanticFusion(nn.Module):
             batch, length, self.n_heads, width // self.n_heads
         ).transpose(1, 2)
 
-    def forward(self, query, query_mask, key, key_mask, temperature):
+    def attention(self, query, query_mask, key, key_mask, temperature):
+        """The paper's two-softmax fusion, heads concatenated: (B, L, d) and mask.
+
+        Both inputs are padded to their common length ``L`` first.
+        """
         length = max(query.shape[1], key.shape[1])
         query, query_mask = _pad_to(query, query_mask, length)
         key, key_mask = _pad_to(key, key_mask, length)
@@ -137,9 +148,13 @@ class SemanticFusion(nn.Module):
         position_weights = torch.softmax(position_scores, dim=-1)
         channel_weights = torch.softmax(q.transpose(-1, -2) @ k / scale, dim=-1)
         fused = (position_weights @ q) @ channel_weights  # (B, h, L, d_h)
-        fused = fused.transpose(1, 2).reshape(query.shape)
-        fused = self.feed_forward(fused) * query_mask.unsqueeze(-1).to(fused.dtype)
-        return fused, query_mask
+        return fused.transpose(1, 2).reshape(query.shape), query_mask
+
+    def forward(self, query, query_mask, key, key_mask, temperature):
+        heads, mask = self.attention(query, query_mask, key, key_mask, temperature)
+        query, _ = _pad_to(query, query_mask, heads.shape[1])
+        fused = self.norm(query + self.feed_forward(heads))
+        return fused * mask.unsqueeze(-1).to(fused.dtype), mask
 
 
 class MINECritic(nn.Module):
@@ -160,74 +175,110 @@ class MINECritic(nn.Module):
 
 
 class TokenDecoder(nn.Module):
-    """Autoregressive GRU decoder conditioned on a latent vector ``z``.
+    """Autoregressive GRU decoder conditioned on a latent and attending to states.
 
-    ``z`` sets the initial state and is fed again at every step next to the
-    previous token's embedding. The previous token is either the true one
-    (teacher forcing, :meth:`forward`), a Gumbel-softmax relaxation of the last
-    output (:meth:`relaxed`, differentiable, for the discriminators) or the
-    arg-max (:meth:`greedy`, for generation).
+    The latent ``z`` sets the initial state and is fed at every step next to the
+    previous token's embedding. Each recurrent state then attends (dot-product
+    attention, Luong et al., 2015) over ``memory`` — the fused minority states
+    ``Q̄`` or the majority states ``K`` — and the output layer reads the state
+    with its context. Without that attention one pooled vector has to carry a
+    whole text, and the decoder falls back on writing the most frequent one.
+    The context is not fed back into the recurrence, so teacher-forced
+    decoding runs the whole sequence through the GRU in one call.
+
+    The previous token is either the true one (teacher forcing,
+    :meth:`forward`), a Gumbel-softmax relaxation of the last output
+    (:meth:`relaxed`, differentiable, for the discriminators) or the arg-max
+    (:meth:`greedy`, for generation).
+
+    Parameters
+    ----------
+    vocab_size : int
+        Size of the compact vocabulary (index 0 is padding).
+    latent_dim : int
+        Width ``d`` of the latent, the memory and the recurrent state.
     """
 
     def __init__(self, vocab_size, latent_dim):
         super().__init__()
         self.token_embedding = nn.Embedding(vocab_size, latent_dim, padding_idx=0)
         self.initial_state = nn.Linear(latent_dim, latent_dim)
-        self.cell = nn.GRUCell(2 * latent_dim, latent_dim)
-        self.output = nn.Linear(latent_dim, vocab_size)
+        self.recurrent = nn.GRU(2 * latent_dim, latent_dim, batch_first=True)
+        self.attention_query = nn.Linear(latent_dim, latent_dim, bias=False)
+        self.output = nn.Linear(2 * latent_dim, vocab_size)
 
-    def _steps(self, latent, first_input, n_steps, next_input):
-        state = torch.tanh(self.initial_state(latent))
-        step_input = first_input
+    def _run(self, embedded, latent, memory, memory_mask, state):
+        """Logits (B, T, V) and the last state for T input embeddings."""
+        steps = embedded.shape[1]
+        inputs = torch.cat([embedded, latent.unsqueeze(1).expand(-1, steps, -1)], -1)
+        states, state = self.recurrent(inputs, state)
+        scores = self.attention_query(states) @ memory.transpose(1, 2)  # (B, T, L)
+        scores = scores.masked_fill(~memory_mask.bool()[:, None, :], float("-inf"))
+        context = torch.softmax(scores, dim=-1) @ memory
+        return self.output(torch.cat([states, context], dim=-1)), state
+
+    def _initial_state(self, latent):
+        return torch.tanh(self.initial_state(latent)).unsqueeze(0)
+
+    def _free_running(self, latent, memory, memory_mask, start_index, n_steps, emit):
+        """Decode ``n_steps`` tokens, each step's input chosen by ``emit``."""
+        start = torch.full(
+            (latent.shape[0], 1), start_index, dtype=torch.long, device=latent.device
+        )
+        step_input = self.token_embedding(start)
+        state = self._initial_state(latent)
         outputs = []
         for step in range(n_steps):
-            state = self.cell(torch.cat([step_input, latent], dim=-1), state)
-            logits = self.output(state)
-            step_input, emitted = next_input(step, logits)
+            logits, state = self._run(step_input, latent, memory, memory_mask, state)
+            next_embedding, emitted = emit(step, logits[:, 0])
+            step_input = next_embedding.unsqueeze(1)
             outputs.append(emitted)
         return torch.stack(outputs, dim=1)
 
-    def forward(self, latent, input_ids):
+    def forward(self, latent, memory, memory_mask, input_ids):
         """Teacher-forced logits (B, T, V) for the next token at each position."""
-        embedded = self.token_embedding(input_ids)
-        state = torch.tanh(self.initial_state(latent))
-        logits = []
-        for step in range(input_ids.shape[1]):
-            state = self.cell(torch.cat([embedded[:, step], latent], dim=-1), state)
-            logits.append(self.output(state))
-        return torch.stack(logits, dim=1)
-
-    def relaxed(self, latent, start_index, n_steps, temperature=1.0):
-        """Free-running soft one-hot tokens (B, n_steps, V) by Gumbel-softmax."""
-        start = torch.full(
-            (latent.shape[0],), start_index, dtype=torch.long, device=latent.device
+        logits, _ = self._run(
+            self.token_embedding(input_ids),
+            latent,
+            memory,
+            memory_mask,
+            self._initial_state(latent),
         )
+        return logits
 
-        def next_input(step, logits):
+    def relaxed(
+        self, latent, memory, memory_mask, start_index, n_steps, temperature=1.0
+    ):
+        """Free-running soft one-hot tokens (B, n_steps, V) by Gumbel-softmax."""
+
+        def emit(step, logits):
             soft_tokens = F.gumbel_softmax(logits, tau=temperature, dim=-1)
             return soft_tokens @ self.token_embedding.weight, soft_tokens
 
-        return self._steps(latent, self.token_embedding(start), n_steps, next_input)
+        return self._free_running(
+            latent, memory, memory_mask, start_index, n_steps, emit
+        )
 
-    def greedy(self, latent, start_index, n_steps, banned, first_banned):
+    def greedy(
+        self, latent, memory, memory_mask, start_index, n_steps, banned, first_banned
+    ):
         """Arg-max decoding (B, n_steps) of token indices.
 
         ``banned`` indices (padding, special tokens) are never emitted; the
         ``first_banned`` ones (the end token) are not emitted at the first step,
         so every decode holds at least one real token.
         """
-        start = torch.full(
-            (latent.shape[0],), start_index, dtype=torch.long, device=latent.device
-        )
 
-        def next_input(step, logits):
+        def emit(step, logits):
             logits = logits.masked_fill(banned, float("-inf"))
             if step == 0:
                 logits = logits.masked_fill(first_banned, float("-inf"))
             tokens = logits.argmax(dim=-1)
             return self.token_embedding(tokens), tokens
 
-        return self._steps(latent, self.token_embedding(start), n_steps, next_input)
+        return self._free_running(
+            latent, memory, memory_mask, start_index, n_steps, emit
+        )
 
 
 class VectorDecoder(nn.Module):
@@ -241,7 +292,9 @@ class VectorDecoder(nn.Module):
             nn.Linear(hidden_size, n_features),
         )
 
-    def forward(self, latent):
+    def forward(self, latent, memory=None, memory_mask=None):
+        """Reconstructed features (B, n_features); a vector has no states to
+        attend to, so ``memory`` is ignored."""
         return self.network(latent)
 
 
@@ -332,12 +385,15 @@ class MISONetwork(nn.Module):
             self.minority_discriminator = VectorDiscriminator(input_size, hidden_size)
             self.majority_discriminator = VectorDiscriminator(input_size, hidden_size)
         self.fusion = SemanticFusion(latent_dim, n_heads)
-        # Stand-in for the SFM while it is frozen in pre-training: Q̃ = FF([K;Q]).
+        # Stand-in for the SFM while it is frozen in pre-training,
+        # Q̃ = LayerNorm(Q + FF([K;Q])): the same residual form as the SFM, so
+        # the decoders meet states of the same kind when the SFM takes over.
         self.pretrain_fusion = nn.Sequential(
             nn.Linear(2 * latent_dim, latent_dim),
             nn.ReLU(),
             nn.Linear(latent_dim, latent_dim),
         )
+        self.pretrain_norm = nn.LayerNorm(latent_dim)
         # Paper step (5): the feed-forward layer from Q̄ to the decoder's latent z.
         self.latent = nn.Linear(latent_dim, latent_dim)
         self.positive_critic = MINECritic(latent_dim, hidden_size)  # T₊: I(Q; Q̄)
@@ -371,20 +427,31 @@ class MISONetwork(nn.Module):
         return self.encoder(inputs[prefix + "features"])
 
     def fuse_pretrain(self, query, query_mask, key, key_mask):
-        """``Q̃ = FF([K;Q])`` position by position, at the common length."""
+        """``Q̃ = LayerNorm(Q + FF([K;Q]))`` position by position, at the common
+        length."""
         length = max(query.shape[1], key.shape[1])
         query, query_mask = _pad_to(query, query_mask, length)
         key, _ = _pad_to(key, key_mask, length)
         fused = self.pretrain_fusion(torch.cat([key, query], dim=-1))
+        fused = self.pretrain_norm(query + fused)
         return fused * query_mask.unsqueeze(-1).to(fused.dtype), query_mask
 
     def fuse(self, query, query_mask, key, key_mask):
         """``Q̄`` from the SFM at the network's temperature τ."""
         return self.fusion(query, query_mask, key, key_mask, self.temperature)
 
-    def latent_of(self, fused, fused_mask):
-        """Decoder latent ``z`` of the minority side from fused states."""
-        return self.latent(masked_mean(fused, fused_mask))
+    def minority_condition(self, fused, fused_mask):
+        """What the minority decoder reads: ``(z, Q̄, mask)``.
+
+        ``z`` is the latent layer on the pooled fused states; the decoder also
+        attends over the fused states themselves.
+        """
+        return self.latent(masked_mean(fused, fused_mask)), fused, fused_mask
+
+    @staticmethod
+    def majority_condition(key, key_mask):
+        """What the majority decoder reads: ``(mean of K, K, mask)``."""
+        return masked_mean(key, key_mask), key, key_mask
 
     def forward(self, **inputs):
         """Pooled ``(Q, Q̄, K)`` of a batch of (minority, majority) pairs."""

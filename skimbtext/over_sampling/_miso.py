@@ -86,7 +86,8 @@ class MISOSampler(BaseOverSampler):
     generated samples close to the real ones. The objective is
     ``(1 − α)·L_MI + α·(L_adv⁺ + L_adv⁻) + reconstruction`` with α = 1/τ.
     Training follows the paper's Algorithm 1: ``pretrain_epochs`` of
-    encoder–decoder pre-training (decoder fed ``FF([K;Q])``), then
+    encoder–decoder pre-training (decoder fed a stand-in ``FF([K;Q])`` for
+    the SFM), then
     ``mine_pretrain_epochs`` for the critics, then ``adversarial_epochs`` of
     alternating discriminator, generator and critic updates. Anchors are decoded
     greedily for the difficult samples (in turn, each paired with a random
@@ -191,12 +192,23 @@ class MISOSampler(BaseOverSampler):
     -----
     Choices where the paper leaves the design open:
 
+    - The SFM output is ``Q̄ = LayerNorm(Q + FF(heads))``, the two-softmax
+      fusion added back to ``Q`` as in a Transformer block (pre-training uses
+      ``LayerNorm(Q + FF([K;Q]))`` alike). The paper's formula alone, at the
+      τ ≈ 100 of a 1% minority, gives nearly uniform softmaxes and thus about
+      the same ``Q̄`` for every text: the generator then wrote two to six
+      distinct anchors for a whole class.
     - Encoder and decoders are single-layer GRUs of width d (token and position
-      embeddings in, a linear layer over the compact vocabulary out); the
-      minority decoder reads its latent ``z = FF(mean(Q̄))`` as initial state and
-      at every step. The majority decoder reads ``mean(K)``. Both are trained to
-      reconstruct their own input (teacher forcing, cross-entropy), so anchors
-      keep the surface form of their difficult source.
+      embeddings in, a linear layer over the compact vocabulary out). The
+      minority decoder reads its latent ``z = FF(mean(Q̄))`` as initial state
+      and at every step, and attends (dot-product attention) over the fused
+      states ``Q̄``; the majority decoder reads ``mean(K)`` and attends over
+      ``K``. Both are trained to reconstruct their own input (teacher forcing,
+      cross-entropy), so anchors keep the surface form of their difficult
+      source, moved by the fusion with their majority partner and by the
+      mutual-information and adversarial terms. Anchors are at most
+      ``max_length`` tokens long: a ``max_length`` well below the typical text
+      length truncates what the anchors say.
     - The MINE critics see mean-pooled ``Q``, ``Q̄`` and ``K`` (one triple per
       pair rather than one per head); marginals come from shuffling ``Q̄`` within
       the batch.
@@ -549,15 +561,15 @@ class MISOSampler(BaseOverSampler):
         query, query_mask = module.encode(inputs)
         key, key_mask = module.encode(inputs, prefix="majority_")
         fused, fused_mask = module.fuse(query, query_mask, key, key_mask)
-        latent = module.latent_of(fused, fused_mask)
+        condition = module.minority_condition(fused, fused_mask)
         if self.input_kind_ == "numeric":
-            return list(module.minority_decoder(latent).float().cpu().numpy())
-        banned = banned.to(latent.device)
+            return list(module.minority_decoder(*condition).float().cpu().numpy())
+        banned = banned.to(fused.device)
         first_banned = torch.zeros_like(banned)
         first_banned[end] = True
         tokens = (
             module.minority_decoder.greedy(
-                latent, start, self.max_length - 1, banned, first_banned
+                *condition, start, self.max_length - 1, banned, first_banned
             )
             .cpu()
             .numpy()

@@ -101,7 +101,7 @@ class MISOTrainingNet(NeuralNet):
 
     # ------------------------------------------------------------ building blocks
 
-    def _reconstruction(self, decoder, latent, inputs, prefix=""):
+    def _reconstruction(self, decoder, condition, inputs, prefix=""):
         """Mean reconstruction loss of one side, and the decoder's targets."""
         if self.module_.input_kind == "text":
             ids = inputs[prefix + "input_ids"]
@@ -111,14 +111,14 @@ class MISOTrainingNet(NeuralNet):
                 dropped = dropped < self.word_dropout
                 dropped[:, 0] = False  # keep the start token
                 decoder_inputs = decoder_inputs.masked_fill(dropped, 0)
-            logits = decoder(latent, decoder_inputs)
+            logits = decoder(*condition, decoder_inputs)
             targets = ids[:, 1:]
             per_token = self.criterion_(logits.transpose(1, 2), targets)
             valid = (targets != 0).to(per_token.dtype)
             return (per_token * valid).sum() / valid.sum().clamp_min(1.0)
-        return self.criterion_(decoder(latent), inputs[prefix + "features"]).mean()
+        return self.criterion_(decoder(*condition), inputs[prefix + "features"]).mean()
 
-    def _real_and_fake(self, decoder, latent, inputs, prefix=""):
+    def _real_and_fake(self, decoder, condition, inputs, prefix=""):
         """Real samples and differentiable generated ones, with their masks."""
         if self.module_.input_kind == "text":
             targets = inputs[prefix + "input_ids"][:, 1:]
@@ -127,10 +127,13 @@ class MISOTrainingNet(NeuralNet):
                 targets, self.module_.encoder.token_embedding.num_embeddings
             )
             fake = decoder.relaxed(
-                latent, self.start_index, targets.shape[1], self.gumbel_temperature
+                *condition,
+                self.start_index,
+                targets.shape[1],
+                self.gumbel_temperature,
             )
             return real.to(fake.dtype), fake, mask
-        return inputs[prefix + "features"], decoder(latent), None
+        return inputs[prefix + "features"], decoder(*condition), None
 
     def _mutual_information(self, query, fused, key, bounds=None):
         """``(Î(Q;Q̄), Î(K;Q̄))`` from the critics on pooled vectors."""
@@ -194,10 +197,15 @@ class MISOTrainingNet(NeuralNet):
         query, query_mask, key, key_mask = self._encode_pair(inputs)
         stand_in, stand_in_mask = module.fuse_pretrain(query, query_mask, key, key_mask)
         minority_loss = self._reconstruction(
-            module.minority_decoder, module.latent_of(stand_in, stand_in_mask), inputs
+            module.minority_decoder,
+            module.minority_condition(stand_in, stand_in_mask),
+            inputs,
         )
         majority_loss = self._reconstruction(
-            module.majority_decoder, masked_mean(key, key_mask), inputs, "majority_"
+            module.majority_decoder,
+            module.majority_condition(key, key_mask),
+            inputs,
+            "majority_",
         )
         loss = minority_loss + majority_loss
         loss.backward()
@@ -221,60 +229,49 @@ class MISOTrainingNet(NeuralNet):
     def _adversarial_step(self, inputs):
         module = self.module_
         alpha = 1.0 / module.temperature  # α = 1/τ
+        minority_d = module.minority_discriminator
+        majority_d = module.majority_discriminator
+
+        # One forward pass of the generator side; its generated samples serve
+        # both the discriminators' step (detached) and the generator's.
+        query, query_mask, key, key_mask = self._encode_pair(inputs)
+        fused, fused_mask = module.fuse(query, query_mask, key, key_mask)
+        minority = module.minority_condition(fused, fused_mask)
+        majority = module.majority_condition(key, key_mask)
+        min_real, min_fake, min_mask = self._real_and_fake(
+            module.minority_decoder, minority, inputs
+        )
+        maj_real, maj_fake, maj_mask = self._real_and_fake(
+            module.majority_decoder, majority, inputs, "majority_"
+        )
 
         # Discriminators ↑ on real vs generated samples.
-        with torch.no_grad():
-            query, query_mask, key, key_mask = self._encode_pair(inputs)
-            fused, fused_mask = module.fuse(query, query_mask, key, key_mask)
-            minority_latent = module.latent_of(fused, fused_mask)
-            majority_latent = masked_mean(key, key_mask)
-            min_real, min_fake, min_mask = self._real_and_fake(
-                module.minority_decoder, minority_latent, inputs
-            )
-            maj_real, maj_fake, maj_mask = self._real_and_fake(
-                module.majority_decoder, majority_latent, inputs, "majority_"
-            )
         self.discriminator_optimizer_.zero_grad()
-        minority_d, majority_d = (
-            module.minority_discriminator,
-            module.majority_discriminator,
-        )
         discriminator_loss = (
             _real_or_fake_loss(minority_d(min_real, min_mask), True)
-            + _real_or_fake_loss(minority_d(min_fake, min_mask), False)
+            + _real_or_fake_loss(minority_d(min_fake.detach(), min_mask), False)
             + _real_or_fake_loss(majority_d(maj_real, maj_mask), True)
-            + _real_or_fake_loss(majority_d(maj_fake, maj_mask), False)
+            + _real_or_fake_loss(majority_d(maj_fake.detach(), maj_mask), False)
         )
         discriminator_loss.backward()
         self.discriminator_optimizer_.step()
 
-        # Encoder–decoders and SFM ↓ on (1 − α)·L_MI + α·(L_adv⁺ + L_adv⁻) + rec.
+        # Encoder–decoders and SFM ↓ on (1 − α)·L_MI + α·(L_adv⁺ + L_adv⁻) + rec,
+        # the adversarial terms scored by the updated discriminators.
         self.optimizer_.zero_grad()
-        query, query_mask, key, key_mask = self._encode_pair(inputs)
-        fused, fused_mask = module.fuse(query, query_mask, key, key_mask)
-        minority_latent = module.latent_of(fused, fused_mask)
-        majority_latent = masked_mean(key, key_mask)
         pooled_query = masked_mean(query, query_mask)
         pooled_fused = masked_mean(fused, fused_mask)
-        pooled_key = majority_latent
+        pooled_key = majority[0]
         mi_query, mi_key = self._mutual_information(
             pooled_query, pooled_fused, pooled_key
         )
         mi_loss = mi_key - mi_query  # L_MI = I(K;Q̄) − I(Q;Q̄)
-        _, min_fake, min_mask = self._real_and_fake(
-            module.minority_decoder, minority_latent, inputs
-        )
-        _, maj_fake, maj_mask = self._real_and_fake(
-            module.majority_decoder, majority_latent, inputs, "majority_"
-        )
         adversarial_loss = _real_or_fake_loss(
             minority_d(min_fake, min_mask), True
         ) + _real_or_fake_loss(majority_d(maj_fake, maj_mask), True)
         reconstruction = self._reconstruction(
-            module.minority_decoder, minority_latent, inputs
-        ) + self._reconstruction(
-            module.majority_decoder, majority_latent, inputs, "majority_"
-        )
+            module.minority_decoder, minority, inputs
+        ) + self._reconstruction(module.majority_decoder, majority, inputs, "majority_")
         loss = (1 - alpha) * mi_loss + alpha * adversarial_loss + reconstruction
         loss.backward()
         # Only the generator side moves here; critics and discriminators keep

@@ -4,7 +4,6 @@ import math
 
 import pytest
 import torch
-from torch import nn
 
 from skimbtext.nn._miso import MISONetwork, SemanticFusion, TokenDecoder
 
@@ -25,12 +24,11 @@ def _reference_fusion(query, key, n_heads, temperature):
 @pytest.fixture
 def fusion():
     torch.manual_seed(0)
-    module = SemanticFusion(latent_dim=8, n_heads=2)
-    module.feed_forward = nn.Identity()  # compare the attention maths only
-    return module
+    return SemanticFusion(latent_dim=8, n_heads=2).attention
 
 
-def test_fusion_pads_to_a_common_length_and_masks_query_padding(fusion):
+def test_fusion_pads_to_a_common_length_and_masks_query_padding():
+    fusion = SemanticFusion(latent_dim=8, n_heads=2)
     query = torch.randn(3, 4, 8)
     key = torch.randn(3, 6, 8)
     query_mask = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]])
@@ -77,6 +75,31 @@ def test_fusion_ignores_padded_majority_positions(fusion):
     torch.testing.assert_close(fused_padded[:, :3], fused)
 
 
+def test_fused_states_add_the_attention_back_to_the_minority_states():
+    torch.manual_seed(0)
+    module = SemanticFusion(latent_dim=8, n_heads=2)
+    query, key = torch.randn(2, 5, 8), torch.randn(2, 5, 8)
+    mask = torch.ones(2, 5, dtype=torch.long)
+    fused, _ = module(query, mask, key, mask, temperature=100.0)
+    heads, _ = module.attention(query, mask, key, mask, temperature=100.0)
+    torch.testing.assert_close(fused, module.norm(query + module.feed_forward(heads)))
+
+
+def test_fused_states_tell_minority_texts_apart_at_high_imbalance():
+    # At τ = 100 the attention alone maps every position to about the same
+    # average; the residual path keeps what distinguishes two minority texts.
+    torch.manual_seed(0)
+    module = SemanticFusion(latent_dim=8, n_heads=2)
+    query = torch.randn(2, 5, 8)
+    key = torch.randn(1, 5, 8).expand(2, 5, 8)
+    mask = torch.ones(2, 5, dtype=torch.long)
+    heads, _ = module.attention(query, mask, key, mask, temperature=1e4)
+    fused, _ = module(query, mask, key, mask, temperature=1e4)
+    spread = heads.std(dim=1).mean()
+    assert spread < 0.05 * query.std(dim=1).mean()
+    assert (fused[0] - fused[1]).abs().mean() > 0.5
+
+
 def test_fusion_needs_width_divisible_by_heads():
     with pytest.raises(ValueError, match="multiple of n_heads"):
         SemanticFusion(latent_dim=10, n_heads=3)
@@ -89,7 +112,8 @@ def test_greedy_decoding_avoids_banned_tokens_and_early_end():
         decoder.output.bias.copy_(torch.tensor([0.0, 0.0, 9.0, 8.0, 0.0, 0.0]))
     banned = torch.tensor([True, True, False, False, False, False])
     first_banned = torch.tensor([False, False, True, False, False, False])
-    tokens = decoder.greedy(torch.zeros(3, 4), 1, 4, banned, first_banned)
+    memory, mask = torch.zeros(3, 2, 4), torch.ones(3, 2, dtype=torch.long)
+    tokens = decoder.greedy(torch.zeros(3, 4), memory, mask, 1, 4, banned, first_banned)
     assert tokens.shape == (3, 4)
     assert torch.all(tokens[:, 0] == 3)  # the end token 2 is not allowed first
     assert not torch.isin(tokens, torch.tensor([0, 1])).any()
@@ -97,11 +121,44 @@ def test_greedy_decoding_avoids_banned_tokens_and_early_end():
 
 def test_relaxed_decoding_gives_token_distributions():
     decoder = TokenDecoder(vocab_size=7, latent_dim=4)
-    soft = decoder.relaxed(torch.randn(2, 4), start_index=1, n_steps=5)
+    memory, mask = torch.randn(2, 3, 4), torch.ones(2, 3, dtype=torch.long)
+    soft = decoder.relaxed(torch.randn(2, 4), memory, mask, start_index=1, n_steps=5)
     assert soft.shape == (2, 5, 7)
     torch.testing.assert_close(soft.sum(-1), torch.ones(2, 5))
     soft.sum().backward()  # differentiable end to end
     assert decoder.output.weight.grad is not None
+
+
+def test_decoder_reads_its_memory_and_ignores_masked_positions():
+    torch.manual_seed(0)
+    decoder = TokenDecoder(vocab_size=9, latent_dim=4)
+    latent = torch.randn(1, 4)
+    ids = torch.randint(1, 9, (1, 5))
+    memory = torch.randn(1, 3, 4)
+    mask = torch.tensor([[1, 1, 0]])
+    logits = decoder(latent, memory, mask, ids)
+    assert logits.shape == (1, 5, 9)
+    changed_padding = memory.clone()
+    changed_padding[0, 2] = 50.0
+    torch.testing.assert_close(decoder(latent, changed_padding, mask, ids), logits)
+    changed_state = memory.clone()
+    changed_state[0, 0] += 1.0
+    assert not torch.allclose(decoder(latent, changed_state, mask, ids), logits)
+
+
+def test_teacher_forcing_feeds_the_true_previous_token():
+    torch.manual_seed(0)
+    decoder = TokenDecoder(vocab_size=9, latent_dim=4)
+    latent, memory = torch.randn(1, 4), torch.randn(1, 3, 4)
+    mask = torch.ones(1, 3, dtype=torch.long)
+    ids = torch.tensor([[1, 4, 5, 6]])
+    other = torch.tensor([[1, 4, 7, 6]])
+    first, second = (
+        decoder(latent, memory, mask, ids),
+        decoder(latent, memory, mask, other),
+    )
+    torch.testing.assert_close(first[:, :2], second[:, :2])  # steps before the change
+    assert not torch.allclose(first[:, 2], second[:, 2])
 
 
 @pytest.mark.parametrize(("kind", "size"), [("text", 30), ("numeric", 5)])

@@ -214,3 +214,40 @@ def test_training_follows_the_three_phases(text_result):
     adversarial = sampler.training_history_[1][-1]["batches"][0]
     assert {"mi_loss", "adversarial", "discriminator"} <= set(adversarial)
     assert sampler.timings_["generation"] > 0
+
+
+def _shared_words(first, second):
+    return len(set(first.split()) & set(second.split()))
+
+
+def test_each_anchor_follows_its_own_difficult_source():
+    # Distinct minority texts must give distinct anchors, each closer in words
+    # to the source it was generated from than to the other sources: a
+    # generator that ignores its source writes one text for the whole class.
+    spam = [
+        "win free cash now",
+        "claim your prize today",
+        "urgent reply to this number",
+        "cheap loans for everyone",
+    ]
+    ham = HAM * 3
+    texts, labels = ham + spam, [0] * len(ham) + [1] * len(spam)
+    params = {
+        **TEXT,
+        "k_neighbors": 40,  # every spam text is difficult, so each is a source
+        "latent_dim": 32,
+        "n_heads": 4,
+        "pretrain_epochs": 30,
+        "adversarial_epochs": 1,
+    }
+    sampler = MISOSampler(**params, sampling_strategy={1: 12})
+    X_res, _ = sampler.fit_resample(texts, labels)
+    anchors = X_res[len(texts) :]
+    sources = [texts[i] for i in sampler.anchor_sources_]
+    assert len(set(sources)) == len(spam)
+    assert len(set(anchors)) >= len(spam)
+    closest = [
+        max(spam, key=lambda source: _shared_words(anchor, source))
+        for anchor in anchors
+    ]
+    assert np.mean([c == s for c, s in zip(closest, sources)]) >= 0.75
