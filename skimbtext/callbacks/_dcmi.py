@@ -118,6 +118,9 @@ class DomainMaskAnnealing(Callback):
         self.epoch_step_ = 0
 
     def on_epoch_begin(self, net, **kwargs):
+        # The global step follows the epochs in the history (the current row
+        # is open), so a fit resumed from a checkpoint continues the schedule.
+        self.step_ = (len(net.history) - 1) * self.batches_per_epoch_
         self.epoch_step_ = 0
 
     def current_temperature(self):

@@ -48,9 +48,14 @@ class SyntheticShareSchedule(Callback):
         return self.start + (self.end - self.start) * progress
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        batches_per_epoch = len(net.get_iterator(X, training=True))
-        self.total_steps_ = net.max_epochs * batches_per_epoch
+        self.batches_per_epoch_ = len(net.get_iterator(X, training=True))
+        self.total_steps_ = net.max_epochs * self.batches_per_epoch_
         self.step_ = 0
+
+    def on_epoch_begin(self, net, **kwargs):
+        # The step follows the epochs in the history (the current row is
+        # open), so a fit resumed from a checkpoint continues the schedule.
+        self.step_ = (len(net.history) - 1) * self.batches_per_epoch_
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         if not training:

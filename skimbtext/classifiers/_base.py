@@ -9,6 +9,15 @@ A method subclasses it and fills in two hooks, ``_build_module`` and
 A subclass whose ``fit``/``predict`` take more arguments (e.g. ``domains``) passes
 them to ``_fit(X, y, sample_weight=..., **extra)`` and ``_forward(X, **extra)``;
 they reach ``_extra_fields``.
+
+A fit is all or nothing: when it fails or is interrupted (an exception, including
+``KeyboardInterrupt``, raised in the loop or a callback), the estimator is put back
+as it was before the call, still fitted by the previous ``fit`` or still unfitted
+(``NotFittedError`` on ``predict``). To keep the progress of long trainings, pass
+:class:`skorch.callbacks.Checkpoint` in ``callbacks`` and resume with
+:class:`skorch.callbacks.LoadInitState`: the resumed fit trains the remaining
+epochs and, with the same ``random_state``, gives the model of the uninterrupted
+fit.
 """
 
 import os
@@ -19,7 +28,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -53,7 +62,8 @@ from ..utils import (
     resolve_device,
     torch_random_context,
 )
-from ._net import RebalancingSampler, TrainingNet
+from ..utils._validation import check_labels
+from ._net import AcceleratedTrainingNet, RebalancingSampler, TrainingNet
 
 OPTIMIZERS = {
     "adamw": torch.optim.AdamW,
@@ -101,6 +111,8 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         "mixed_precision": ["boolean"],
         "cache_dir": [str, os.PathLike, None],
         "device": [str, torch.device],
+        "callbacks": [list, None],
+        "accelerator": [HasMethods(["prepare", "backward"]), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -130,6 +142,8 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         mixed_precision=False,
         cache_dir=None,
         device="auto",
+        callbacks=None,
+        accelerator=None,
         random_state=None,
         verbose=0,
     ):
@@ -155,6 +169,8 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         self.mixed_precision = mixed_precision
         self.cache_dir = cache_dir
         self.device = device
+        self.callbacks = callbacks
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
 
@@ -299,19 +315,41 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         -------
         self : object
             The fitted classifier.
+
+        Notes
+        -----
+        If ``fit`` fails or is interrupted (``KeyboardInterrupt``, or an exception
+        raised in a callback), the exception propagates and the estimator is left
+        as it was before the call: fitted by the previous ``fit``, or unfitted.
         """
         return self._fit(X, y, sample_weight=sample_weight)
 
     def _fit(self, X, y, *, sample_weight=None, **extra):
-        """The body of ``fit``; ``extra`` is passed on to ``_extra_fields``."""
+        """The body of ``fit``; ``extra`` is passed on to ``_extra_fields``.
+
+        All or nothing: on any exception the previous state is restored.
+        """
+        previous_state = self.__dict__.copy()
+        try:
+            return self._fit_all(X, y, sample_weight=sample_weight, **extra)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(previous_state)
+            raise
+
+    def _fit_all(self, X, y, *, sample_weight, **extra):
         self._validate_params()
         for attribute in ("embedder_", "tokenizer_", "n_features_in_"):
             self.__dict__.pop(attribute, None)
         self._seed = draw_seed(self.random_state)
-        self.device_ = resolve_device(self.device)
+        if self.accelerator is not None:
+            self.device_ = torch.device(self.accelerator.device)
+        else:
+            self.device_ = resolve_device(self.device)
         with torch_random_context(self._seed, self.device_):
             fields, y, texts = self._input_fields(X, y, fitting=True)
             n_samples = len(next(iter(fields.values())))
+            check_labels(y)
             check_classification_targets(y)
             self.classes_, y_encoded = np.unique(y, return_inverse=True)
             if len(self.classes_) < 2:
@@ -381,13 +419,26 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             callbacks.append(GradientNormClipping(self.max_grad_norm))
         if self.verbose:
             callbacks.append(ProgressBar())
+        callbacks.extend(self.callbacks or [])
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
         lr = self.lr
         if lr == "auto":
             trains_transformer = isinstance(body, TransformerEncoder)
             lr = AUTO_LR_TRANSFORMER if trains_transformer else AUTO_LR_MLP
         collate = self._collator()
-        net = TrainingNet(
+        if self.accelerator is None:
+            net_class, placement = TrainingNet, {"device": str(self.device_)}
+        else:
+            net_class = AcceleratedTrainingNet
+            placement = {
+                "device": None,
+                "accelerator": self.accelerator,
+                # skorch prints with any sink but ``print`` whatever the verbosity.
+                "callbacks__print_log__sink": (
+                    self.accelerator.print if self.verbose else print
+                ),
+            }
+        net = net_class(
             module=module,
             criterion=self._build_criterion(),
             optimizer=optimizer,
@@ -402,12 +453,17 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             iterator_train__collate_fn=collate,
             iterator_valid=DataLoader,
             iterator_valid__collate_fn=collate,
+            # Its own generator: a DataLoader draws a seed per pass, and prediction
+            # must not advance torch's global generator (fits in other threads
+            # draw from it).
+            iterator_valid__generator=make_generator(self._seed),
             train_split=train_split,
             callbacks=callbacks,
             class_weight=self._class_weight_vector(y_encoded),
             mixed_precision=self.mixed_precision,
-            device=str(self.device_),
+            random_state=self._seed,
             verbose=self.verbose,
+            **placement,
         )
         return net.fit(train_set, y=None)
 

@@ -192,6 +192,18 @@ class DCMIClassifier(BaseTextClassifier):
         On-disk embedding cache for ``freeze_encoder=True``.
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available.
+    callbacks : list of skorch callbacks, optional
+        Extra :class:`skorch.callbacks.Callback` instances (or ``(name,
+        callback)`` pairs), run after the method's own; e.g.
+        :class:`~skorch.callbacks.Checkpoint` to save every epoch and
+        :class:`~skorch.callbacks.LoadInitState` to resume an interrupted fit
+        (``max_epochs`` counts the restored epochs).
+    accelerator : accelerate.Accelerator, optional
+        Train through Hugging Face ``accelerate`` (multi-GPU, multi-process,
+        its mixed precision) with skorch's ``AccelerateMixin``; the accelerator
+        then places the model and data, so ``device`` and ``mixed_precision``
+        are ignored. Prediction runs through it too: load a pickled model where
+        the accelerator's device exists.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, dropout, shuffling and splits.
     verbose : int, default=0
@@ -313,6 +325,8 @@ class DCMIClassifier(BaseTextClassifier):
         mixed_precision=False,
         cache_dir=None,
         device="auto",
+        callbacks=None,
+        accelerator=None,
         random_state=None,
         verbose=0,
     ):
@@ -339,6 +353,8 @@ class DCMIClassifier(BaseTextClassifier):
             mixed_precision=mixed_precision,
             cache_dir=cache_dir,
             device=device,
+            callbacks=callbacks,
+            accelerator=accelerator,
             random_state=random_state,
             verbose=verbose,
         )
@@ -404,10 +420,14 @@ class DCMIClassifier(BaseTextClassifier):
                 )
             return {"domain": np.zeros(n_samples, dtype=np.int64)}
         if domains is None:
+            where = (
+                "domains=..."
+                if self.domain_col is None
+                else f"a DataFrame with the column {self.domain_col!r}"
+            )
             raise ValueError(
                 f"This {type(self).__name__} was fitted with domains; give the "
-                "domain of each sample (domains=... or a DataFrame with "
-                f"domain_col={self.domain_col!r})."
+                f"domain of each sample ({where})."
             )
         values = _check_domains(domains, n_samples)
         # -1 marks a domain unseen in fit.
@@ -468,6 +488,11 @@ class DCMIClassifier(BaseTextClassifier):
         Returns
         -------
         self : DCMIClassifier
+
+        Notes
+        -----
+        If ``fit`` fails or is interrupted, the estimator keeps the state it had
+        before the call (see :class:`~skimbtext.TextClassifier`'s ``fit``).
         """
         self._validate_params()
         X, domains = self._split_domains(X, domains)
@@ -574,7 +599,7 @@ class DCMIClassifier(BaseTextClassifier):
         with torch.no_grad():
             iterator = self.net_.get_iterator(EncodedDataset(fields), training=False)
             for inputs, _ in iterator:
-                inputs = to_tensor(inputs, device=self.net_.device)
+                inputs = to_tensor(inputs, device=self.device_)
                 before, after = module.representations(**inputs)
                 encoded.append(before.float().cpu())
                 domain_aware.append(after.float().cpu())

@@ -4,13 +4,18 @@ Every estimator builds a :class:`TrainingNet` inside ``fit``; a method adds a mo
 a criterion and callbacks, never a loop of its own.
 """
 
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import torch
 from skorch import NeuralNet
+from skorch.dataset import unpack_data
+from skorch.hf import AccelerateMixin
 from skorch.utils import to_tensor
 from torch.utils.data import Sampler
+
+from ..utils._device import out_of_memory_error
+from ..utils._random import epoch_seed, seed_torch
 
 # Inputs that the loss uses but the module never sees.
 LOSS_ONLY_INPUTS = ("sample_weight",)
@@ -22,13 +27,19 @@ class RebalancingSampler(Sampler):
     While ``weights`` is None it yields a random permutation per epoch (plain
     shuffling); once a callback sets per-sample ``weights`` it draws with
     replacement in proportion to them (deferred re-sampling). All randomness comes
-    from ``generator``, so a fit is repeatable.
+    from ``generator``, so a fit is repeatable; :meth:`reseed` gives every epoch
+    its own seed, derived from the generator's initial seed.
     """
 
     def __init__(self, n_samples, generator):
         self.n_samples = n_samples
         self.generator = generator
         self.weights = None
+        self._seed = generator.initial_seed()
+
+    def reseed(self, epoch):
+        """Draw the next epoch from a seed that depends only on ``epoch``."""
+        self.generator.manual_seed(epoch_seed(self._seed, epoch))
 
     def __len__(self):
         return self.n_samples
@@ -55,6 +66,23 @@ class TrainingNet(NeuralNet):
     field) times ``class_weight[y]``; the batch loss is
     ``sum(weight * loss) / sum(weight)``.
 
+    Where it departs from skorch's ``NeuralNet``, for reliability:
+
+    - **Interruption.** A ``KeyboardInterrupt`` during a batch (Ctrl-C) is
+      re-raised after ``on_train_end`` instead of ending training quietly with a
+      half-trained net. A callback that raises it still stops training normally,
+      as skorch's ``EarlyStopping`` does.
+    - **Resuming.** ``max_epochs`` counts the epochs restored from a checkpoint
+      (:class:`skorch.callbacks.LoadInitState`): a resumed fit trains only the
+      remaining epochs. With ``random_state`` set, every epoch reseeds torch's
+      generators and the training sampler from ``(random_state, epoch)``, so the
+      resumed fit repeats the uninterrupted one.
+    - **Diverging loss.** A non-finite training loss raises a
+      :class:`FloatingPointError` naming the epoch and batch, before the update.
+    - **Memory.** An out-of-memory error in a training, validation or prediction
+      batch is re-raised as :class:`~skimbtext.utils._device.BatchOutOfMemoryError`
+      (still a ``torch.OutOfMemoryError``) saying what to lower.
+
     Parameters
     ----------
     class_weight : array-like of shape (n_classes,), optional
@@ -62,20 +90,119 @@ class TrainingNet(NeuralNet):
         re-weighting).
     mixed_precision : bool, default=False
         Run the forward pass under bfloat16 autocast on CUDA. Ignored on CPU.
+    random_state : int, optional
+        Seed of the per-epoch reseeding; None leaves the generators alone. Reseeding
+        changes torch's global generators: run the fit inside
+        :func:`~skimbtext.utils.torch_random_context`.
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
 
-    def __init__(self, *args, class_weight=None, mixed_precision=False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        class_weight=None,
+        mixed_precision=False,
+        random_state=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.class_weight = class_weight
         self.mixed_precision = mixed_precision
+        self.random_state = random_state
 
     def _autocast(self):
+        if self.device is None:  # accelerate places and autocasts
+            return nullcontext()
         device = torch.device(self.device)
         if self.mixed_precision and device.type == "cuda":
             return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
         return nullcontext()
+
+    # ------------------------------------------------------------ the loop
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        # Runs before the callbacks: epochs added to the history from here on
+        # until the loop starts were restored from a checkpoint.
+        self._epochs_before_train = len(self.history)
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_begin(
+            net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
+        )
+        if self.random_state is None:
+            return
+        epoch = len(self.history)
+        seed_torch(epoch_seed(self.random_state, epoch))
+        sampler = self.get_params_for("iterator_train").get("sampler")
+        if hasattr(sampler, "reseed"):
+            sampler.reseed(epoch)
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        if epochs is None:
+            restored = len(self.history) - getattr(
+                self, "_epochs_before_train", len(self.history)
+            )
+            epochs = max(self.max_epochs - restored, 0)
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt as exc:
+            if not self._stop_requested:
+                self._interruption = exc
+            raise
+
+    def notify(self, method_name, **cb_kwargs):
+        try:
+            super().notify(method_name, **cb_kwargs)
+        except KeyboardInterrupt:
+            # skorch's way for a callback to end training (EarlyStopping).
+            self._stop_requested = True
+            raise
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        # skorch ends training quietly on Ctrl-C and returns a half-trained net;
+        # re-raise instead, so the estimator can keep its previous state.
+        self._interruption = None
+        self._stop_requested = False
+        super().partial_fit(X, y, classes=classes, **fit_params)
+        interruption, self._interruption = self._interruption, None
+        if interruption is not None:
+            raise interruption
+        return self
+
+    @contextmanager
+    def _explain_out_of_memory(self, batch, during):
+        try:
+            yield
+        except torch.OutOfMemoryError as exc:
+            inputs, _ = unpack_data(batch)
+            device = self.device if self.device is not None else "the device"
+            raise out_of_memory_error(
+                exc,
+                inputs,
+                device=device,
+                during=during,
+                advice="mixed_precision=True or freeze_encoder=True need less too",
+            ) from exc
+
+    def _position(self):
+        """``"epoch E, batch B"`` of the batch being processed."""
+        epoch = len(self.history)
+        batch = len(self.history[-1, "batches"]) if epoch else 0
+        return f"epoch {epoch}, batch {batch}"
+
+    def train_step(self, batch, **fit_params):
+        with self._explain_out_of_memory(batch, f"training ({self._position()})"):
+            return super().train_step(batch, **fit_params)
+
+    def validation_step(self, batch, **fit_params):
+        with self._explain_out_of_memory(batch, f"validation ({self._position()})"):
+            return super().validation_step(batch, **fit_params)
+
+    def evaluation_step(self, batch, training=False):
+        with self._explain_out_of_memory(batch, "prediction"):
+            return super().evaluation_step(batch, training=training)
 
     def infer(self, x, **fit_params):
         if isinstance(x, dict):
@@ -102,4 +229,20 @@ class TrainingNet(NeuralNet):
                 device=per_sample.device,
             )
             weight = weight * class_weight[y_true]
-        return (weight * per_sample).sum() / weight.sum().clamp_min(1e-12)
+        loss = (weight * per_sample).sum() / weight.sum().clamp_min(1e-12)
+        if training and not torch.isfinite(loss):
+            value = "NaN" if torch.isnan(loss) else f"{loss.item()}"
+            raise FloatingPointError(
+                f"loss is {value} at {self._position()}; training diverged. "
+                "Try a lower lr, gradient clipping (max_grad_norm), or check the "
+                "inputs for extreme values."
+            )
+        return loss
+
+
+class AcceleratedTrainingNet(AccelerateMixin, TrainingNet):
+    """:class:`TrainingNet` driven by a Hugging Face ``accelerate.Accelerator``.
+
+    The accelerator places the module, data and optimiser (``device=None``) and
+    handles mixed precision, gradient accumulation and multi-process training.
+    """

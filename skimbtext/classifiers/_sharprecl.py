@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_array
 
@@ -147,6 +148,18 @@ default="deletion_swap"
         On-disk embedding cache used with ``freeze_encoder=True``.
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available.
+    callbacks : list of skorch callbacks, optional
+        Extra :class:`skorch.callbacks.Callback` instances (or ``(name,
+        callback)`` pairs), run after the method's own; e.g.
+        :class:`~skorch.callbacks.Checkpoint` to save every epoch and
+        :class:`~skorch.callbacks.LoadInitState` to resume an interrupted fit
+        (``max_epochs`` counts the restored epochs).
+    accelerator : accelerate.Accelerator, optional
+        Train through Hugging Face ``accelerate`` (multi-GPU, multi-process,
+        its mixed precision) with skorch's ``AccelerateMixin``; the accelerator
+        then places the model and data, so ``device`` and ``mixed_precision``
+        are ignored. Prediction runs through it too: load a pickled model where
+        the accelerator's device exists.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, dropout, shuffling, the augmentation, the sampling
         and mixup of the target sets and the validation split.
@@ -278,6 +291,8 @@ default="deletion_swap"
         mixed_precision=False,
         cache_dir=None,
         device="auto",
+        callbacks=None,
+        accelerator=None,
         random_state=None,
         verbose=0,
     ):
@@ -304,6 +319,8 @@ default="deletion_swap"
             mixed_precision=mixed_precision,
             cache_dir=cache_dir,
             device=device,
+            callbacks=callbacks,
+            accelerator=accelerator,
             random_state=random_state,
             verbose=verbose,
         )
@@ -344,6 +361,11 @@ default="deletion_swap"
         -------
         self : object
             The fitted classifier.
+
+        Notes
+        -----
+        If ``fit`` fails or is interrupted, the estimator keeps the state it had
+        before the call (see :class:`~skimbtext.TextClassifier`'s ``fit``).
         """
         if not (self.use_cl or self.use_cls):
             raise ValueError(
@@ -380,7 +402,9 @@ default="deletion_swap"
                     f"X_aug must have the shape of X, {expected}, got {features.shape}."
                 )
             return {"features": np.array(features, dtype=np.float32, order="C")}
-        augmented = check_texts(X_aug, text_col=self.text_col, name="X_aug")
+        # X_aug may be a plain list of texts even when X is a DataFrame.
+        text_col = self.text_col if isinstance(X_aug, pd.DataFrame) else None
+        augmented = check_texts(X_aug, text_col=text_col, name="X_aug")
         if len(augmented) != len(texts):
             raise ValueError(
                 f"X_aug must hold one text per sample of X ({len(texts)}), got "

@@ -84,6 +84,18 @@ class TextClassifier(BaseTextClassifier):
         On-disk embedding cache used with ``freeze_encoder=True``.
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else the CPU.
+    callbacks : list of skorch callbacks, optional
+        Extra :class:`skorch.callbacks.Callback` instances (or ``(name,
+        callback)`` pairs), run after the method's own; e.g.
+        :class:`~skorch.callbacks.Checkpoint` to save every epoch and
+        :class:`~skorch.callbacks.LoadInitState` to resume an interrupted fit
+        (``max_epochs`` counts the restored epochs).
+    accelerator : accelerate.Accelerator, optional
+        Train through Hugging Face ``accelerate`` (multi-GPU, multi-process,
+        its mixed precision) with skorch's ``AccelerateMixin``; the accelerator
+        then places the model and data, so ``device`` and ``mixed_precision``
+        are ignored. Prediction runs through it too: load a pickled model where
+        the accelerator's device exists.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation
         split: with an int, a CPU fit is repeatable bit for bit.
@@ -173,6 +185,8 @@ class TextClassifier(BaseTextClassifier):
         mixed_precision=False,
         cache_dir=None,
         device="auto",
+        callbacks=None,
+        accelerator=None,
         random_state=None,
         verbose=0,
     ):
@@ -199,6 +213,8 @@ class TextClassifier(BaseTextClassifier):
             mixed_precision=mixed_precision,
             cache_dir=cache_dir,
             device=device,
+            callbacks=callbacks,
+            accelerator=accelerator,
             random_state=random_state,
             verbose=verbose,
         )

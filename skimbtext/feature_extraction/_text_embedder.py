@@ -29,6 +29,7 @@ from ..encoders import (
     tokenize,
 )
 from ..utils import check_texts, draw_seed, resolve_device, torch_random_context
+from ..utils._device import out_of_memory_error
 from ._cache import EmbeddingCache
 
 
@@ -214,7 +215,12 @@ class TextEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 inputs = {
                     name: value.to(self.device_) for name, value in inputs.items()
                 }
-                chunks.append(self.encoder_(**inputs).float().cpu())
+                try:
+                    chunks.append(self.encoder_(**inputs).float().cpu())
+                except torch.OutOfMemoryError as exc:
+                    raise out_of_memory_error(
+                        exc, inputs, device=self.device_, during="embedding"
+                    ) from exc
         embeddings = np.empty((len(texts), self.n_features_out_), dtype=np.float32)
         embeddings[order] = torch.cat(chunks).numpy()
         return embeddings

@@ -28,6 +28,7 @@ from ..utils import (
     resolve_device,
     torch_random_context,
 )
+from ..utils._validation import check_labels
 from ._miso_training import MISOTrainingNet, TrainingPhases
 
 __all__ = ["MISOSampler", "find_difficult_samples"]
@@ -322,6 +323,33 @@ class MISOSampler(BaseOverSampler):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ input
+
+    def fit_resample(self, X, y, **params):
+        """Resample the dataset: the input and the generated anchors.
+
+        Parameters
+        ----------
+        X : {list, ndarray, Series, DataFrame} of str, or array-like of shape \
+(n_samples, n_features)
+            Texts (1-D, or a DataFrame with ``text_col``) or a numeric matrix.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        **params : dict
+            Unused; accepted for imbalanced-learn's API.
+
+        Returns
+        -------
+        X_resampled : same type as ``X``
+            The input followed by the generated anchors.
+        y_resampled : same type as ``y``
+            Labels of ``X_resampled``.
+        """
+        # Missing or mixed-type labels would otherwise reach scikit-learn's
+        # target checks and fail there with a bare comparison TypeError.
+        labels = np.asarray(y)
+        if labels.dtype == object and labels.ndim == 1:
+            check_labels(labels)
+        return super().fit_resample(X, y, **params)
 
     def _check_X_y(self, X, y, accept_sparse=None):
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)

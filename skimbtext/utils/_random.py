@@ -1,5 +1,6 @@
 """Seeding from ``random_state``: the only place where skimbtext touches torch's RNG."""
 
+import threading
 from contextlib import contextmanager
 
 import numpy as np
@@ -28,13 +29,58 @@ def draw_seed(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+def epoch_seed(seed, epoch):
+    """Seed of one training epoch of a fit seeded with ``seed``.
+
+    Each epoch draws its shuffling and dropout from its own seed (as
+    :class:`torch.utils.data.DistributedSampler` does with ``seed + epoch``), so an
+    epoch is repeatable on its own: a fit resumed from a checkpoint continues as
+    the uninterrupted fit would have.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the fit.
+    epoch : int
+        Epoch number.
+
+    Returns
+    -------
+    seed : int
+        A 31-bit seed.
+
+    Examples
+    --------
+    >>> from skimbtext.utils._random import epoch_seed
+    >>> epoch_seed(0, 1) == epoch_seed(0, 1), epoch_seed(0, 1) == epoch_seed(0, 2)
+    (True, False)
+    """
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0] >> 1)
+
+
+def seed_torch(seed):
+    """Seed torch's global CPU and CUDA generators.
+
+    Call it inside :func:`torch_random_context`, which restores the caller's state.
+    """
+    torch.manual_seed(seed)
+
+
+# torch's global generators are shared by all threads: seeded blocks running in
+# parallel threads (joblib's threading backend) would interleave their draws.
+_GLOBAL_RNG_LOCK = threading.RLock()
+
+
 @contextmanager
 def torch_random_context(seed, device=None):
     """Run a block with torch's global generators seeded, then restore them.
 
     Module initialisation and dropout draw from torch's global generators. Forking
     them (:func:`torch.random.fork_rng`) makes a fit repeatable from ``seed``
-    without leaving the caller's generators changed.
+    without leaving the caller's generators changed. Since these generators are
+    global to the process, blocks in different threads take turns (a re-entrant
+    lock): fits in threads stay repeatable, but do not run in parallel; use
+    processes (joblib's default ``loky`` backend) for parallel fits.
 
     Parameters
     ----------
@@ -57,7 +103,10 @@ def torch_random_context(seed, device=None):
     cuda_devices = []
     if device is not None and torch.device(device).type == "cuda":
         cuda_devices = [torch.device(device)]
-    with torch.random.fork_rng(devices=cuda_devices, device_type="cuda"):
+    with (
+        _GLOBAL_RNG_LOCK,
+        torch.random.fork_rng(devices=cuda_devices, device_type="cuda"),
+    ):
         torch.manual_seed(seed)
         yield
 

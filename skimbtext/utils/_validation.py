@@ -15,6 +15,16 @@ def _is_missing(item):
     )
 
 
+def _is_utf8_encodable(text):
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def input_kind(X, text_col=None):
     """Tell whether ``X`` holds texts or a numeric feature matrix.
 
@@ -38,8 +48,9 @@ def input_kind(X, text_col=None):
     ------
     ValueError
         If ``X`` is a single string, if ``text_col`` is set but ``X`` is not a
-        DataFrame with that column, or if a DataFrame has several non-numeric
-        columns and no ``text_col``.
+        DataFrame with that column, if a DataFrame has several non-numeric
+        columns and no ``text_col``, if an array holds strings in several columns,
+        or if a list mixes texts with nested sequences.
 
     Examples
     --------
@@ -86,13 +97,35 @@ def input_kind(X, text_col=None):
     if isinstance(X, pd.Series):
         return "text"
     if isinstance(X, (list, tuple)):
-        nested = any(isinstance(item, (list, tuple, np.ndarray)) for item in X)
-        return "numeric" if nested else "text"
+        nested = [isinstance(item, (list, tuple, np.ndarray)) for item in X]
+        if not any(nested):
+            return "text"
+        if not all(nested):
+            flat, row = nested.index(False), nested.index(True)
+            raise ValueError(
+                f"X mixes rows of features with single items: item {row} is a "
+                f"{type(X[row]).__name__}, item {flat} is "
+                f"{type(X[flat]).__name__} ({X[flat]!r:.40}). Pass a 1-D sequence "
+                "of texts or a 2-D array of numbers."
+            )
+        return "numeric"
     if isinstance(X, np.ndarray):
         if X.ndim == 1:
             return "text"
-        if X.ndim == 2 and X.shape[1] == 1 and X.dtype.kind in "OUS" and X.size:
-            return "text" if isinstance(X.flat[0], (str, bytes)) else "numeric"
+        holds_text = (
+            X.ndim == 2
+            and X.dtype.kind in "OUS"
+            and X.size
+            and isinstance(X.flat[0], (str, bytes))
+        )
+        if holds_text and X.shape[1] == 1:
+            return "text"
+        if holds_text:
+            raise ValueError(
+                f"X is a 2-D array of strings with shape {X.shape}; texts must be "
+                "1-D (one text per sample) or a single column of shape "
+                "(n_samples, 1). Join or select the text column first."
+            )
         return "numeric"
     return "numeric"
 
@@ -120,7 +153,9 @@ def check_texts(X, *, text_col=None, name="X"):
     Raises
     ------
     ValueError
-        If ``X`` is empty, not 1-D, or holds an item that is not a string.
+        If ``X`` is a single string, a sparse matrix, empty, not 1-D, not a
+        DataFrame although ``text_col`` is set, or holds an item that is not a
+        string or a string that cannot be encoded as UTF-8 (lone surrogates).
 
     Examples
     --------
@@ -132,6 +167,21 @@ def check_texts(X, *, text_col=None, name="X"):
     ...
     ValueError: X contains a missing text (None) at position 1; fill or drop it...
     """
+    if isinstance(X, (str, bytes)):
+        raise ValueError(
+            f"{name} must be a sequence of texts, got a single string; wrap it in "
+            "a list."
+        )
+    if text_col is not None and not isinstance(X, pd.DataFrame):
+        raise ValueError(
+            f"text_col={text_col!r} is set, but {name} is a {type(X).__name__}, "
+            "not a pandas DataFrame."
+        )
+    if sp.issparse(X):
+        raise ValueError(
+            f"{name} must be a sequence of texts, got a sparse matrix of shape "
+            f"{X.shape}."
+        )
     if isinstance(X, pd.DataFrame):
         column = text_col if text_col is not None else X.columns[0]
         if column not in X.columns:
@@ -164,6 +214,14 @@ def check_texts(X, *, text_col=None, name="X"):
         raise ValueError(f"{name} is empty: it holds 0 texts.")
     for position, item in enumerate(values):
         if isinstance(item, str):
+            if not _is_utf8_encodable(item):
+                raise ValueError(
+                    f"{name} contains a text that is not valid Unicode at position "
+                    f"{position} ({item!r:.40}): it holds lone surrogates, as left "
+                    "by decoding non-UTF-8 bytes with errors='surrogateescape'. "
+                    "Decode the bytes with their real encoding, or with "
+                    "errors='replace'."
+                )
             continue
         if _is_missing(item):
             raise ValueError(
@@ -181,3 +239,45 @@ def check_texts(X, *, text_col=None, name="X"):
             "array of shape (n_samples, n_features)."
         )
     return [str(item) for item in values]
+
+
+def check_labels(y):
+    """Refuse missing and mixed-type class labels with a message naming them.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Class labels, already 1-D.
+
+    Raises
+    ------
+    ValueError
+        If a label is missing (None, NaN, ``pd.NA``) or labels of different
+        types (e.g. strings and integers) are mixed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimbtext.utils._validation import check_labels
+    >>> check_labels(np.array(["pos", None], dtype=object))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: y contains a missing label (None) at position 1; ...
+    """
+    if y.dtype != object:
+        return
+    missing = pd.isna(y)
+    if missing.any():
+        position = int(np.flatnonzero(missing)[0])
+        raise ValueError(
+            f"y contains a missing label ({y[position]!r}) at position {position}; "
+            "every sample needs a class label."
+        )
+    types = sorted({type(label).__name__ for label in y})
+    try:
+        np.unique(y)
+    except TypeError:
+        raise ValueError(
+            f"y mixes label types ({', '.join(types)}) that cannot be ordered; use "
+            "labels of one type, e.g. all strings."
+        ) from None
