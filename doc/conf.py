@@ -13,9 +13,16 @@ DOC_DIR = Path(__file__).resolve().parent
 ROOT = DOC_DIR.parent
 # Document the source tree even when the package is not installed.
 sys.path.insert(0, str(ROOT))
+# The documentation's own directives (parameter tables, benchmark results).
+sys.path.insert(0, str(DOC_DIR / "sphinxext"))
 # The examples never download; make that explicit for Hugging Face libraries.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The gallery examples train small models (MLP heads, MISO's generators), for
+# which extra torch threads mostly wait for one another, the more so on cores
+# busy with other work: one thread keeps the build time short and predictable.
+# Set OMP_NUM_THREADS yourself to override (torch reads it on import).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import skimbtext  # noqa: E402
 
@@ -45,7 +52,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # serves MathJax from the built site: no CDN
     "numpydoc",
+    "skimbtext_docs",
 ]
 if GALLERY_ENABLED:
     extensions.append("sphinx_gallery.gen_gallery")
@@ -75,6 +84,8 @@ sphinx_gallery_conf = {
     # are command-line programs without a gallery title. Matched on file names.
     "ignore_pattern": r"^(?!plot_)",
     "download_all_examples": False,
+    # The quickstart first (doc/sphinxext/skimbtext_docs.py).
+    "within_subsection_order": "skimbtext_docs.example_order",
     # Keep generated files out of the doc/ source tree (only auto_examples/).
     "write_computation_times": False,
 }
@@ -83,10 +94,14 @@ sphinx_gallery_conf = {
 
 html_theme = "alabaster"
 html_title = f"skimbtext {release}"
-html_static_path = []
+html_static_path = ["_static"]
 html_theme_options = {
     "description": "Imbalanced and multi-domain imbalanced text classification",
     "fixed_sidebar": False,
+    # The parameter tables and the gallery's output need more than the 940px
+    # default.
+    "page_width": "1160px",
+    "sidebar_width": "230px",
 }
 
 
@@ -119,10 +134,7 @@ def _skip_foreign_member(app, what, name, obj, skip, options):
 def _add_gallery_to_index(app, docname, source):
     """List the example gallery in the root toctree when it is built."""
     if docname == app.config.root_doc:
-        source[0] += (
-            "\n\n.. toctree::\n   :maxdepth: 1\n   :caption: Examples\n\n"
-            "   auto_examples/index\n"
-        )
+        source[0] += "\n\n.. toctree::\n   :maxdepth: 1\n\n   auto_examples/index\n"
 
 
 def setup(app):

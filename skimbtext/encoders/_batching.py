@@ -12,9 +12,27 @@ def tokenize(tokenizer, texts, max_length):
     Padding happens per batch (:class:`PadCollator`), to the longest text of the
     batch rather than to ``max_length``.
 
+    Parameters
+    ----------
+    tokenizer : transformers tokenizer
+        E.g. from :func:`load_tokenizer`.
+    texts : iterable of str
+        The texts.
+    max_length : int
+        Longest kept sequence, special tokens included.
+
     Returns
     -------
     input_ids : list of ndarray of int64
+        One array of token ids per text, of its own length.
+
+    Examples
+    --------
+    >>> from skimbtext.encoders import load_tokenizer, tokenize
+    >>> ids = tokenize(load_tokenizer("minilm"), ["good movie",
+    ...                "a very good movie indeed"], max_length=5)
+    >>> [row.tolist() for row in ids]
+    [[101, 2204, 3185, 102], [101, 1037, 2200, 2204, 102]]
     """
     encoded = tokenizer(
         list(texts),
@@ -108,5 +126,23 @@ class PadCollator:
 
 
 def length_order(input_ids):
-    """Positions sorted by token count, so inference batches need little padding."""
+    """Positions sorted by token count, so inference batches need little padding.
+
+    Parameters
+    ----------
+    input_ids : sequence of 1-D arrays
+        Token ids of each text, e.g. from :func:`tokenize`.
+
+    Returns
+    -------
+    order : ndarray of int
+        Positions from the shortest to the longest sequence (stable for ties).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimbtext.encoders import length_order
+    >>> length_order([np.arange(3), np.arange(1), np.arange(2)]).tolist()
+    [1, 2, 0]
+    """
     return np.argsort([len(ids) for ids in input_ids], kind="stable")

@@ -56,6 +56,14 @@ def resolve_encoder_source(encoder):
     -------
     source : str
         A directory or cached model name, or ``"tiny-bert"``.
+
+    Examples
+    --------
+    >>> from skimbtext.encoders import minilm_path, resolve_encoder_source
+    >>> resolve_encoder_source("minilm") == str(minilm_path())
+    True
+    >>> resolve_encoder_source("tiny-bert"), resolve_encoder_source("models/bert")
+    ('tiny-bert', 'models/bert')
     """
     if not isinstance(encoder, (str, os.PathLike)):
         raise ValueError(
@@ -127,9 +135,28 @@ def load_encoder_model(encoder):
     torch's global generator, so seed it (see
     :func:`skimbtext.utils.torch_random_context`) for a repeatable model.
 
+    Parameters
+    ----------
+    encoder : str or os.PathLike
+        As in :func:`resolve_encoder_source`.
+
     Returns
     -------
     model : transformers.PreTrainedModel
+
+    Raises
+    ------
+    ValueError
+        If the encoder cannot be loaded from local files.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbtext.encoders import load_encoder_model
+    >>> _ = torch.manual_seed(0)
+    >>> model = load_encoder_model("tiny-bert")
+    >>> model.config.hidden_size, model.config.num_hidden_layers
+    (128, 2)
     """
     from transformers import AutoModel, BertConfig, BertModel
 
@@ -151,6 +178,34 @@ def model_fingerprint(model, tokenizer, *extra):
 
     Keys built from the weights themselves keep an embedding cache correct across
     fine-tuned checkpoints and randomly initialised encoders alike.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The encoder; every tensor of its ``state_dict`` is hashed.
+    tokenizer : transformers tokenizer
+        Its tokenizer (its full configuration is hashed).
+    *extra
+        Further settings that change the output, e.g. pooling and
+        ``max_length``; hashed through their ``repr``.
+
+    Returns
+    -------
+    key : str
+        A SHA-256 hex digest.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbtext.encoders import (
+    ...     load_encoder_model, load_tokenizer, model_fingerprint)
+    >>> _ = torch.manual_seed(0)
+    >>> model, tokenizer = load_encoder_model("tiny-bert"), load_tokenizer("tiny-bert")
+    >>> key = model_fingerprint(model, tokenizer, "mean", 128)
+    >>> len(key), key == model_fingerprint(model, tokenizer, "mean", 128)
+    (64, True)
+    >>> key == model_fingerprint(model, tokenizer, "cls", 128)
+    False
     """
     digest = hashlib.sha256()
     for name, tensor in sorted(model.state_dict().items()):

@@ -90,7 +90,26 @@ class MLPEncoder(nn.Module):
 
 
 def freeze(module):
-    """Switch off gradients of every parameter of ``module`` and return it."""
+    """Switch off gradients of every parameter of ``module`` and return it.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Changed in place.
+
+    Returns
+    -------
+    module : torch.nn.Module
+        The same module.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbtext.encoders import freeze
+    >>> layer = freeze(torch.nn.Linear(2, 2))
+    >>> any(parameter.requires_grad for parameter in layer.parameters())
+    False
+    """
     for parameter in module.parameters():
         parameter.requires_grad_(False)
     return module
