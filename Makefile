@@ -29,8 +29,8 @@ test: $(STAMP)  ## Run the default test suite (slow tests skipped)
 test-slow: $(STAMP)  ## Run only the slow tests (real data, MiniLM fine-tuning)
 	$(OFFLINE) $(BIN)/python -m pytest -m slow
 
-bench: $(STAMP)  ## Run the CPU benchmark suites; results in benchmarks/results/
-	$(OFFLINE) $(BIN)/python -m benchmarks --profile cpu
+bench: $(STAMP)  ## Run every CPU benchmark suite; tables and figures in benchmarks/results/
+	OMP_NUM_THREADS=1 $(OFFLINE) $(BIN)/python -m benchmarks --profile cpu
 
 $(DOCS_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[dev,docs]"

@@ -1,19 +1,33 @@
 """Command line: ``python -m benchmarks [--suite NAME ...] --profile cpu|gpu``."""
 
 import argparse
+import inspect
+import json
 import os
 from pathlib import Path
 
 from skimbtext.utils import resolve_device
 
-from . import _baselines, _dcmi, _miso, _sharprecl
+from . import _baselines, _cost, _dcmi, _miso, _sharprecl
+from ._report import RESULTS
 
 SUITES = {
-    "baselines": _baselines.run,
-    "dcmi": _dcmi.run,
-    "miso": _miso.run,
-    "sharprecl": _sharprecl.run,
+    "baselines": _baselines,
+    "cost": _cost,
+    "dcmi": _dcmi,
+    "miso": _miso,
+    "sharprecl": _sharprecl,
 }
+
+
+def replot(suite, profile):
+    """Redraw a suite's figures from its ``results/<suite>_<profile>.json``."""
+    stem = f"{suite}_{profile}"
+    draw = getattr(SUITES[suite], "draw", None)
+    if draw is None:
+        return []
+    results = json.loads((RESULTS / f"{stem}.json").read_text())["results"]
+    return draw(results, stem)
 
 
 def main(argv=None):
@@ -34,17 +48,40 @@ def main(argv=None):
         help="embedding cache directory",
     )
     parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--replot",
+        action="store_true",
+        help="only redraw the figures of the suites from their saved JSON results",
+    )
+    # A tiny end-to-end check of a suite (written apart from its results); only
+    # suites whose ``run`` takes ``smoke`` have one.
+    parser.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    smoke = {"smoke": True} if args.smoke else {}
+    if smoke:
+        lacking = [
+            suite
+            for suite in args.suite
+            if "smoke" not in inspect.signature(SUITES[suite].run).parameters
+        ]
+        if lacking:
+            parser.error(f"--smoke is not available for {', '.join(lacking)}")
+    if args.replot:
+        for suite in args.suite:
+            for what, _ in replot(suite, args.profile):
+                print(f"drew {RESULTS / f'{suite}_{args.profile}_{what}.png'}")
+        return
     if args.data_home is None:
         parser.error("set --data-home or the SKIMBTEXT_DATA environment variable")
     device = resolve_device(args.device)
     for suite in args.suite:
-        path = SUITES[suite](
+        path = SUITES[suite].run(
             profile=args.profile,
             seeds=args.seeds,
             data_home=args.data_home,
             cache_dir=args.cache_dir,
             device=device,
+            **smoke,
         )
         print(f"wrote {path}")
 

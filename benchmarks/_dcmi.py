@@ -17,11 +17,11 @@ fine-tunes MiniLM end to end (the paper's regime). The DCMI rows choose
 training data (domain-macro ROC-AUC), then refit on the whole training set; the test
 split is never used for a choice.
 
-The suite also times one training step of DCMI against domain-agnostic learning
-(D-AL) with the same body at 4, 100 and 1000 domains.
+The test AUC of every domain is recorded too, and drawn next to the baselines'
+(``dcmi_<profile>_domain_auc.png``). What DCMI costs per training step, next to
+domain-agnostic learning and plain fine-tuning, is measured by the ``cost`` suite.
 """
 
-import statistics
 import time
 
 import numpy as np
@@ -29,13 +29,13 @@ import pandas as pd
 import torch
 from sklearn.model_selection import train_test_split
 
-from skimbtext import TextClassifier, TextEmbedder
+from skimbtext import TextEmbedder
 from skimbtext.classifiers._dcmi import DCMIClassifier
 from skimbtext.datasets import load_benchmark, make_domain_imbalance
-from skimbtext.encoders import EncodedDataset
 from skimbtext.metrics import domain_roc_auc_score
 
-from ._report import mean_std, torch_threads, write
+from . import _plots
+from ._report import figure_path, mean_std, torch_threads, write
 
 DATASET = "amazon_multi_domain"
 DOMAIN_RATIO = 10
@@ -78,7 +78,15 @@ PROFILES = {
         ],
     },
 }
-TIMED_DOMAINS = (4, 100, 1000)
+# DCMI against its baselines in the per-domain figure.
+PLOTTED = {
+    "DCMI (selected λ_con, schedule)": "DCMI (selected)",
+    "D-AL": "D-AL",
+    "MTL": "MTL",
+    "D-DRW": "D-DRW",
+    "D-DRS": "D-DRS",
+    "D-Focal": "D-Focal",
+}
 
 
 def _split(labels, domains, seed):
@@ -92,11 +100,12 @@ def _split(labels, domains, seed):
 
 
 def _scores(clf, X, y, domains):
+    """Domain-macro, micro and per-domain ROC-AUC."""
     proba = clf.predict_proba(X, domains=domains)[:, 1]
-    return (
-        domain_roc_auc_score(y, proba, domains, labels=clf.classes_),
-        domain_roc_auc_score(y, proba, domains, average="micro", labels=clf.classes_),
-    )
+    return [
+        domain_roc_auc_score(y, proba, domains, average=average, labels=clf.classes_)
+        for average in ("macro", "micro", None)
+    ]
 
 
 def _select(params, grid, X, y, domains, base, seed):
@@ -112,7 +121,7 @@ def _select(params, grid, X, y, domains, base, seed):
     for point in grid:
         clf = DCMIClassifier(**base, **params, **point, random_state=seed)
         clf.fit(X[fit_idx], y[fit_idx], domains=domains[fit_idx])
-        macro, _ = _scores(clf, X[valid_idx], y[valid_idx], domains[valid_idx])
+        macro, *_ = _scores(clf, X[valid_idx], y[valid_idx], domains[valid_idx])
         results.append((macro, point))
     best = max(results, key=lambda item: item[0])
     return best[1], [(point, round(score, 4)) for score, point in results]
@@ -131,145 +140,21 @@ def _run_setting(name, X, y, domains, train_idx, test_idx, base, grid, seed, raw
         clf = DCMIClassifier(**base, **params, random_state=seed)
         clf.fit(X[train_idx], y[train_idx], domains=domains[train_idx])
         fit_seconds = time.perf_counter() - start
-        macro, micro = _scores(clf, X[test_idx], y[test_idx], domains[test_idx])
+        macro, micro, per_domain = _scores(
+            clf, X[test_idx], y[test_idx], domains[test_idx]
+        )
         raw[name][row].append(
             {
                 "seed": seed,
                 "macro_auc": macro,
                 "micro_auc": micro,
+                "domain_auc": {str(d): float(a) for d, a in per_domain.items()},
                 "fit_seconds": fit_seconds,
                 "selected": chosen,
                 "validation": tried,
             }
         )
         print(f"{name:8s} {row:42s} seed {seed}: macro {macro:.3f}", flush=True)
-
-
-def _training_batch(clf, X, y, domains):
-    """One training mini-batch of ``clf``'s net, built as ``fit`` builds them."""
-    fields, _, texts = clf._input_fields(X, fitting=False)
-    fields["sample_weight"] = np.ones(len(y), dtype=np.float32)
-    if domains is not None:
-        fields.update(clf._extra_fields(X, texts=texts, fitting=False, domains=domains))
-    dataset = EncodedDataset(fields, np.searchsorted(clf.classes_, y))
-    # The training iterator samples from the fitted training set; the validation
-    # iterator batches and collates the same way, in order.
-    return next(iter(clf.net_.get_iterator(dataset, training=False)))
-
-
-def _median_step_seconds(fitted, n_steps, warmup=3):
-    """Median seconds of a training step of each fitted estimator.
-
-    A step is what ``fit`` does per batch: the callbacks' ``on_batch_begin``,
-    forward pass, loss, backward pass, optimiser step and ``on_batch_end``, here on
-    one fixed batch. Steps of the estimators alternate, so load changes on the
-    machine hit all of them alike.
-    """
-    timings = [[] for _ in fitted]
-    for step in range(warmup + n_steps):
-        for k, (clf, batch) in enumerate(fitted):
-            net = clf.net_
-            start = time.perf_counter()
-            net.notify("on_batch_begin", batch=batch, training=True)
-            net.train_step(batch)
-            net.notify("on_batch_end", batch=batch, training=True)
-            if step >= warmup:
-                timings[k].append(time.perf_counter() - start)
-    return [statistics.median(t) for t in timings]
-
-
-def time_train_steps(*, device, n_domains=TIMED_DOMAINS, n_steps=50, seed=0):
-    """Train-step time of DCMI, D-AL and a plain classifier with the same MLP body.
-
-    Random 384-d features (the width of MiniLM embeddings), an MLP body with 256
-    hidden units, batches of 64, ``M`` domains assigned at random. D-AL is
-    ``DCMIClassifier(use_mask=False)`` (it still trains the isolated domain head);
-    "plain" is :class:`~skimbtext.TextClassifier` (no domain machinery at all).
-
-    Returns
-    -------
-    rows : list of dict
-        Per ``M``: median step seconds and the ratios DCMI / D-AL and DCMI / plain.
-    """
-    rng = np.random.RandomState(seed)
-    common = {
-        "hidden_layer_sizes": (256,),
-        "batch_size": 64,
-        "max_epochs": 1,
-        "device": device,
-        "random_state": seed,
-    }
-    rows = []
-    for n in n_domains:
-        n_samples = max(2048, 2 * n)
-        X = rng.normal(size=(n_samples, 384)).astype(np.float32)
-        y = rng.randint(0, 2, n_samples)
-        domains = np.arange(n_samples) % n
-        models = [
-            (DCMIClassifier(**common), domains),
-            (
-                DCMIClassifier(use_mask=False, deferred_rebalancing=None, **common),
-                domains,
-            ),
-            (
-                TextClassifier(
-                    optimizer="adam", weight_decay=0.0, max_grad_norm=None, **common
-                ),
-                None,
-            ),
-        ]
-        fitted = []
-        for clf, fit_domains in models:
-            kwargs = {} if fit_domains is None else {"domains": fit_domains}
-            clf.fit(X, y, **kwargs)
-            batch_domains = None if fit_domains is None else fit_domains[:64]
-            fitted.append((clf, _training_batch(clf, X[:64], y[:64], batch_domains)))
-        dcmi, agnostic, plain = _median_step_seconds(fitted, n_steps)
-        rows.append(
-            {
-                "body": "MLP (384 → 256)",
-                "n_domains": n,
-                "dcmi_ms": 1000 * dcmi,
-                "d_al_ms": 1000 * agnostic,
-                "plain_ms": 1000 * plain,
-                "ratio_d_al": dcmi / agnostic,
-                "ratio_plain": dcmi / plain,
-            }
-        )
-        print(f"timing M={n}: {rows[-1]}", flush=True)
-    return rows
-
-
-def time_transformer_steps(texts, *, device, n_domains=100, n_steps=5, seed=0):
-    """Train-step time of DCMI vs D-AL fine-tuning MiniLM (16 texts x 64 tokens)."""
-    texts = list(texts[: 2 * n_domains])
-    rng = np.random.RandomState(seed)
-    y = rng.randint(0, 2, len(texts))
-    domains = np.arange(len(texts)) % n_domains
-    common = {
-        "max_length": 64,
-        "batch_size": 16,
-        "max_epochs": 1,
-        "device": device,
-        "random_state": seed,
-    }
-    fitted = []
-    for clf in (
-        DCMIClassifier(**common),
-        DCMIClassifier(use_mask=False, deferred_rebalancing=None, **common),
-    ):
-        clf.fit(texts, y, domains=domains)
-        fitted.append((clf, _training_batch(clf, texts[:16], y[:16], domains[:16])))
-    dcmi, agnostic = _median_step_seconds(fitted, n_steps, warmup=1)
-    return {
-        "body": "MiniLM fine-tuned (16 × 64 tokens)",
-        "n_domains": n_domains,
-        "dcmi_ms": 1000 * dcmi,
-        "d_al_ms": 1000 * agnostic,
-        "plain_ms": None,
-        "ratio_d_al": dcmi / agnostic,
-        "ratio_plain": None,
-    }
 
 
 def _flip(labels, domains, flipped):
@@ -330,10 +215,6 @@ def _run(*, profile, seeds, data_home, cache_dir, device):
                 name, X, y, domains, train_idx, test_idx, base, spec["grid"], seed, raw
             )
 
-    timing = time_train_steps(device=device)
-    if profile == "cpu":
-        timing.append(time_transformer_steps(texts, device=device))
-
     def cell(runs, key):
         return mean_std([r[key] for r in runs])
 
@@ -390,26 +271,23 @@ def _run(*, profile, seeds, data_home, cache_dir, device):
         )
     notes += [
         "",
-        "Train-step time (median of interleaved steps, one intra-op thread; D-AL = "
-        "`DCMIClassifier(use_mask=False)`, plain = `TextClassifier`, same body):",
-        "",
-        "| body | domains | DCMI ms | D-AL ms | plain ms | DCMI / D-AL | "
-        "DCMI / plain |",
-        "|---|---|---|---|---|---|---|",
-        *[
-            f"| {t['body']} | {t['n_domains']} | {t['dcmi_ms']:.2f} | "
-            f"{t['d_al_ms']:.2f} | "
-            + ("–" if t["plain_ms"] is None else f"{t['plain_ms']:.2f}")
-            + f" | {t['ratio_d_al']:.2f}× | "
-            + ("–" if t["ratio_plain"] is None else f"{t['ratio_plain']:.2f}×")
-            + " |"
-            for t in timing
-        ],
-        "",
-        "Domain-macro and micro ROC-AUC on the test set:",
+        "Train-step time and memory: see the `cost` suite. Domain-macro and micro "
+        "ROC-AUC on the test set:",
     ]
+    stem = f"dcmi_{profile}"
+    results = {
+        "runs": raw,
+        "embed_seconds": embed_seconds,
+        "profile": profile,
+        "settings": {**base, "device": str(device)},
+        "grid": spec["grid"],
+        "domain_ratio": DOMAIN_RATIO,
+        "class_ratio": CLASS_RATIO,
+        "altered_domains": ALTERED_DOMAINS,
+        "torch_threads": torch.get_num_threads(),
+    }
     return write(
-        f"dcmi_{profile}",
+        stem,
         title="DCMI on multi-domain imbalanced Amazon reviews (Blitzer, 4 domains)",
         notes=notes,
         columns=[
@@ -420,17 +298,36 @@ def _run(*, profile, seeds, data_home, cache_dir, device):
             "altered: micro AUC",
         ],
         rows=rows,
-        raw={
-            "runs": raw,
-            "timing": timing,
-            "embed_seconds": embed_seconds,
-            "profile": profile,
-            "settings": {**base, "device": str(device)},
-            "grid": spec["grid"],
-            "domain_ratio": DOMAIN_RATIO,
-            "class_ratio": CLASS_RATIO,
-            "altered_domains": ALTERED_DOMAINS,
-            "torch_threads": torch.get_num_threads(),
-        },
+        raw=results,
+        figures=draw(results, stem),
         device=device,
     )
+
+
+def draw(results, stem):
+    """Per-domain test AUC of DCMI and its baselines; returns ``(what, caption)``."""
+    panels = {}
+    for setting, rows in results["runs"].items():
+        domains = list(rows[next(iter(PLOTTED))][0]["domain_auc"])
+        panels[f"{setting} labels"] = {
+            domain: {
+                label: [run["domain_auc"][domain] for run in rows[row]]
+                for row, label in PLOTTED.items()
+            }
+            for domain in domains
+        }
+    _plots.grouped_bars(
+        figure_path(stem, "domain_auc"),
+        panels,
+        ylabel="test ROC-AUC",
+        zero_based=False,
+        legend_columns=len(PLOTTED),
+    )
+    return [
+        (
+            "domain_auc",
+            "Per-domain test ROC-AUC of DCMI and the baselines (mean ± std over "
+            "seeds); training domains from the largest (books) to the smallest "
+            "(kitchen)",
+        )
+    ]

@@ -1,15 +1,18 @@
-"""Suite ``miso``: MISO anchors against standard over-samplers at 1% imbalance.
+"""Suite ``miso``: MISO anchors against standard over-samplers at 1% and 5% minority.
 
 SMS spam (spam the minority) and AG News (``Business`` the minority against the
 three other topics) are split into stratified train/test pools; the training
-split is made 1%-imbalanced by keeping ``n_majority`` majority samples (split
-evenly over the majority classes) and ``n_majority / 99`` minority samples; the
-test split keeps the natural class balance. Every row trains the same classifier,
+split is made 1%- or 5%-minority by keeping ``n_majority`` majority samples (split
+evenly over the majority classes) and ``n_majority / 99`` (1%) or
+``n_majority / 19`` (5%) minority samples; the test split keeps the natural class
+balance. Every row trains the same classifier,
 ``LogisticRegression(max_iter=1000)`` on frozen all-MiniLM-L6-v2 embeddings, on
 the training data after: nothing, random over-sampling, SMOTE, ADASYN (on the
 embeddings) or MISO (on the texts; the resampled texts are then embedded).
 
-Run with ``python -m benchmarks._miso --profile cpu --data-home DATA``.
+The difficult-sample share before and after resampling, and the share of
+generated samples inside the class overlap, are drawn to
+``miso_<profile>_difficult_share.png`` and ``miso_<profile>_overlap.png``.
 """
 
 import time
@@ -26,25 +29,28 @@ from skimbtext.datasets import load_benchmark
 from skimbtext.metrics import difficult_sample_ratio
 from skimbtext.over_sampling._miso import MISOSampler
 
-from ._report import mean_std, write
+from . import _plots
+from ._report import figure_path, mean_std, write
 
 DATASETS = {"sms_spam": "spam", "ag_news": "Business"}
 K_NEIGHBORS = 5
 PROFILES = {
-    # Sized to finish in about a quarter of an hour on two CPU cores: 1,500
-    # majority training texts per data set (15 minority), few MISO epochs, a
+    # Sized to finish in about half an hour on two CPU cores: 1,500 majority
+    # training texts per data set (15 or 79 minority), few MISO epochs, a
     # higher learning rate than the paper's 1e-4 and batches of 16 (more updates
-    # for the same compute) to make up for them. Run it with
-    # OMP_NUM_THREADS=1 on shared cores: torch's thread spinning there slows the
-    # small recurrent steps of MISO a hundredfold.
+    # for the same compute) to make up for them. Anchors hold at most
+    # max_length tokens: 32 keeps most of an SMS, but truncates longer texts
+    # (and the anchors with them). Run it with OMP_NUM_THREADS=1 on shared
+    # cores: torch's thread spinning there slows the small recurrent steps of
+    # MISO a hundredfold.
     "cpu": {
         "n_majority": 1500,
         "n_test": 1000,
         "miso": {
             "batch_size": 16,
             "lr": 3e-3,
-            "max_length": 24,
-            "pretrain_epochs": 12,
+            "max_length": 32,
+            "pretrain_epochs": 16,
             "mine_pretrain_epochs": 4,
             "adversarial_epochs": 4,
             "max_pairs": 384,
@@ -55,7 +61,7 @@ PROFILES = {
         "n_test": 2000,
         "miso": {
             "lr": 1e-4,
-            "max_length": 32,
+            "max_length": 64,
             "pretrain_epochs": 30,
             "mine_pretrain_epochs": 10,
             "adversarial_epochs": 30,
@@ -63,17 +69,30 @@ PROFILES = {
         },
     },
 }
+# ``--smoke``: a tiny run that checks the suite end to end in a few minutes; it
+# writes ``miso_<profile>_smoke.*``, never the results of the real profile.
+SMOKE = {
+    "n_majority": 600,
+    "n_test": 300,
+    "miso": {"pretrain_epochs": 1, "mine_pretrain_epochs": 1, "adversarial_epochs": 1},
+}
+MINORITY_SHARES = (0.01, 0.05)
+METHODS = ("none", "random over-sampling", "SMOTE", "ADASYN", "MISO")
 N_EXAMPLES = 10
 
 
-def _imbalanced_split(texts, labels, minority, n_majority, n_test, seed):
-    """Stratified train/test split; the training split made 1% minority."""
+def _share_label(share):
+    return f"{share:.0%}"
+
+
+def _imbalanced_split(texts, labels, minority, n_majority, n_test, seed, share=0.01):
+    """Stratified train/test split; the training split made ``share`` minority."""
     train_idx, test_idx = train_test_split(
         np.arange(len(labels)), test_size=n_test, stratify=labels, random_state=seed
     )
     rng = np.random.RandomState(seed)
     majority_classes = [c for c in np.unique(labels) if c != minority]
-    n_minority = max(2, round(n_majority / 99))
+    n_minority = max(2, round(n_majority * share / (1 - share)))
     n_per_majority_class = n_majority // len(majority_classes)
     keep = [
         rng.choice(
@@ -106,8 +125,86 @@ def _generated_in_overlap(features, labels, generated, minority):
     return float(np.any(labels[indices] != minority, axis=1).mean())
 
 
-def run(*, profile, seeds, data_home, cache_dir, device):
+def _run_once(texts, labels, minority, share, *, settings, seed, embedder, **miso):
+    """One seed of one setting: every resampling, scored; and the MISO sampler."""
+    train_idx, test_idx = _imbalanced_split(
+        texts,
+        labels,
+        minority,
+        settings["n_majority"],
+        settings["n_test"],
+        seed,
+        share,
+    )
+    X_text, y = list(texts[train_idx]), labels[train_idx]
+    X_test = embedder.transform(list(texts[test_idx]))
+    y_test = labels[test_idx]
+    X = embedder.transform(X_text)
+    result = {
+        "seed": seed,
+        "train_counts": {
+            str(c): int(n) for c, n in zip(*np.unique(y, return_counts=True))
+        },
+        "difficult_before": _difficult_share(X, y, minority),
+        "macro_f1": {"none": _classify(X, y, X_test, y_test)},
+        "difficult_after": {},
+        "generated_in_overlap": {},
+    }
+
+    def score(name, X_res, y_res):
+        result["macro_f1"][name] = _classify(X_res, y_res, X_test, y_test)
+        result["difficult_after"][name] = _difficult_share(X_res, y_res, minority)
+        result["generated_in_overlap"][name] = _generated_in_overlap(
+            X, y, X_res[len(y) :], minority
+        )
+
+    samplers = {
+        "random over-sampling": RandomOverSampler(random_state=seed),
+        "SMOTE": SMOTE(k_neighbors=K_NEIGHBORS, random_state=seed),
+        "ADASYN": ADASYN(n_neighbors=K_NEIGHBORS, random_state=seed),
+    }
+    for name, sampler in samplers.items():
+        score(name, *sampler.fit_resample(X, y))
+
+    sampler = MISOSampler(
+        **settings["miso"], k_neighbors=K_NEIGHBORS, random_state=seed, **miso
+    )
+    start = time.perf_counter()
+    text_res, y_res = sampler.fit_resample(X_text, y)
+    seconds = time.perf_counter() - start
+    score("MISO", embedder.transform(text_res), y_res)
+    n_generated = sum(sampler.n_generated_.values())
+    result["miso"] = {
+        "fit_resample_seconds": seconds,
+        "timings": sampler.timings_,
+        "n_generated": n_generated,
+        "texts_per_second": n_generated / sampler.timings_["generation"],
+        "difficult_share": sampler.difficult_share_,
+        "n_difficult": {str(c): len(i) for c, i in sampler.difficult_indices_.items()},
+        "vocabulary_size": len(sampler.vocabulary_),
+        "history": [
+            {k: v for k, v in epoch.items() if k != "batches"}
+            for epoch in sampler.training_history_[minority]
+        ],
+    }
+    anchors = text_res[len(X_text) :]
+    examples = [
+        {"source": X_text[source], "anchor": anchor}
+        for source, anchor in zip(sampler.anchor_sources_, anchors)
+    ][:N_EXAMPLES]
+    return result, examples
+
+
+def run(*, profile, seeds, data_home, cache_dir, device, smoke=False):
     settings = PROFILES[profile]
+    stem = f"miso_{profile}"
+    if smoke:
+        settings = {
+            **settings,
+            **SMOKE,
+            "miso": {**settings["miso"], **SMOKE["miso"]},
+        }
+        stem += "_smoke"
     embedder = TextEmbedder(cache_dir=cache_dir, device=device).fit(["warm-up"])
     raw = {}
     examples = {}
@@ -115,118 +212,57 @@ def run(*, profile, seeds, data_home, cache_dir, device):
         data = load_benchmark(dataset, data_home=data_home)
         texts = np.asarray(data.data, dtype=object)
         labels = np.asarray(data.target)
-        raw[dataset] = []
-        for seed in seeds:
-            train_idx, test_idx = _imbalanced_split(
-                texts,
-                labels,
-                minority,
-                settings["n_majority"],
-                settings["n_test"],
-                seed,
-            )
-            X_text, y = list(texts[train_idx]), labels[train_idx]
-            X_test = embedder.transform(list(texts[test_idx]))
-            y_test = labels[test_idx]
-            X = embedder.transform(X_text)
-            run_result = {
-                "seed": seed,
-                "train_counts": {
-                    str(c): int(n) for c, n in zip(*np.unique(y, return_counts=True))
-                },
-                "difficult_before": _difficult_share(X, y, minority),
-                "macro_f1": {},
-                "difficult_after": {},
-                "generated_in_overlap": {},
-            }
-            run_result["macro_f1"]["none"] = _classify(X, y, X_test, y_test)
-            samplers = {
-                "random over-sampling": RandomOverSampler(random_state=seed),
-                "SMOTE": SMOTE(k_neighbors=K_NEIGHBORS, random_state=seed),
-                "ADASYN": ADASYN(n_neighbors=K_NEIGHBORS, random_state=seed),
-            }
-            for name, sampler in samplers.items():
-                X_res, y_res = sampler.fit_resample(X, y)
-                run_result["macro_f1"][name] = _classify(X_res, y_res, X_test, y_test)
-                run_result["difficult_after"][name] = _difficult_share(
-                    X_res, y_res, minority
+        raw[dataset] = {}
+        for share in MINORITY_SHARES:
+            label = _share_label(share)
+            raw[dataset][label] = []
+            for seed in seeds:
+                result, pairs = _run_once(
+                    texts,
+                    labels,
+                    minority,
+                    share,
+                    settings=settings,
+                    seed=seed,
+                    embedder=embedder,
+                    cache_dir=cache_dir,
+                    device=device,
                 )
-                run_result["generated_in_overlap"][name] = _generated_in_overlap(
-                    X, y, X_res[len(y) :], minority
+                if seed == seeds[0]:
+                    examples[f"{dataset} ({label} minority)"] = pairs
+                raw[dataset][label].append(result)
+                print(
+                    f"{dataset} {label} seed {seed}: "
+                    + ", ".join(f"{k} {v:.3f}" for k, v in result["macro_f1"].items())
+                    + f"; MISO {result['miso']['fit_resample_seconds']:.0f} s",
+                    flush=True,
                 )
 
-            miso = MISOSampler(
-                **settings["miso"],
-                k_neighbors=K_NEIGHBORS,
-                cache_dir=cache_dir,
-                device=device,
-                random_state=seed,
-            )
-            start = time.perf_counter()
-            text_res, y_res = miso.fit_resample(X_text, y)
-            seconds = time.perf_counter() - start
-            X_res = embedder.transform(text_res)
-            n_generated = sum(miso.n_generated_.values())
-            run_result["macro_f1"]["MISO"] = _classify(X_res, y_res, X_test, y_test)
-            run_result["difficult_after"]["MISO"] = _difficult_share(
-                X_res, y_res, minority
-            )
-            run_result["generated_in_overlap"]["MISO"] = _generated_in_overlap(
-                X, y, X_res[len(y) :], minority
-            )
-            run_result["miso"] = {
-                "fit_resample_seconds": seconds,
-                "timings": miso.timings_,
-                "n_generated": n_generated,
-                "texts_per_second": n_generated / miso.timings_["generation"],
-                "difficult_share": miso.difficult_share_,
-                "n_difficult": {
-                    str(c): len(i) for c, i in miso.difficult_indices_.items()
-                },
-                "vocabulary_size": len(miso.vocabulary_),
-                "history": [
-                    {k: v for k, v in epoch.items() if k != "batches"}
-                    for epoch in miso.training_history_[minority]
-                ],
-            }
-            if seed == seeds[0]:
-                anchors = text_res[len(X_text) :]
-                examples[dataset] = [
-                    {"source": X_text[source], "anchor": anchor}
-                    for source, anchor in zip(miso.anchor_sources_, anchors)
-                ][:N_EXAMPLES]
-            raw[dataset].append(run_result)
-            print(
-                f"{dataset} seed {seed}: "
-                + ", ".join(f"{k} {v:.3f}" for k, v in run_result["macro_f1"].items())
-                + f"; MISO {seconds:.0f} s",
-                flush=True,
-            )
-
-    methods = ["none", "random over-sampling", "SMOTE", "ADASYN", "MISO"]
     rows = []
-    for dataset, runs in raw.items():
-        for method in methods:
-            before = mean_std([r["difficult_before"] for r in runs])
-            after = (
-                mean_std([r["difficult_after"][method] for r in runs])
-                if method != "none"
-                else before
-            )
-            overlap = (
-                mean_std([r["generated_in_overlap"][method] for r in runs])
-                if method != "none"
-                else "–"
-            )
-            rows.append(
-                [
-                    dataset,
-                    method,
-                    mean_std([r["macro_f1"][method] for r in runs]),
-                    after,
-                    overlap,
-                ]
-            )
+    for dataset, by_share in raw.items():
+        for label, runs in by_share.items():
+            for method in METHODS:
+                before = mean_std([r["difficult_before"] for r in runs])
+                after = (
+                    mean_std([r["difficult_after"][method] for r in runs])
+                    if method != "none"
+                    else before
+                )
+                overlap = (
+                    mean_std([r["generated_in_overlap"][method] for r in runs])
+                    if method != "none"
+                    else "–"
+                )
+                rows.append(
+                    [
+                        dataset,
+                        label,
+                        method,
+                        mean_std([r["macro_f1"][method] for r in runs]),
+                        after,
+                        overlap,
+                    ]
+                )
     notes = [
         __doc__.split("\n\n")[1].replace("\n", " "),
         "",
@@ -246,18 +282,22 @@ def run(*, profile, seeds, data_home, cache_dir, device):
         f"{K_NEIGHBORS} nearest original training samples (anchors meant to lie "
         "outside the overlap should score low).",
         "",
-        "Command: `OMP_NUM_THREADS=1 python -m benchmarks._miso --profile "
-        f"{profile} --data-home DATA` (one torch thread: on shared cores, thread "
+        "Run with `OMP_NUM_THREADS=1` (one torch thread: on shared cores, thread "
         "spinning slows MISO's small recurrent steps many times over).",
         "",
-        "| data set | MISO fit_resample s | embedding s | training s | "
+        "| data set | minority | MISO fit_resample s | embedding s | training s | "
         "generation s | texts generated | generation texts/s | vocabulary |",
-        "|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for dataset, runs in raw.items():
+    for (dataset, label), runs in (
+        ((dataset, label), runs)
+        for dataset, by_share in raw.items()
+        for label, runs in by_share.items()
+    ):
         miso = [r["miso"] for r in runs]
         notes.append(
-            f"| {dataset} | {np.mean([m['fit_resample_seconds'] for m in miso]):.1f}"
+            f"| {dataset} | {label}"
+            f" | {np.mean([m['fit_resample_seconds'] for m in miso]):.1f}"
             f" | {np.mean([m['timings']['embedding'] for m in miso]):.1f}"
             f" | {np.mean([m['timings']['training'] for m in miso]):.1f}"
             f" | {np.mean([m['timings']['generation'] for m in miso]):.2f}"
@@ -265,10 +305,10 @@ def run(*, profile, seeds, data_home, cache_dir, device):
             f" | {np.mean([m['texts_per_second'] for m in miso]):.0f}"
             f" | {np.mean([m['vocabulary_size'] for m in miso]):.0f} |"
         )
-    for dataset, pairs in examples.items():
+    for setting, pairs in examples.items():
         notes += [
             "",
-            f"Anchors for {dataset} (seed {seeds[0]}), next to the difficult "
+            f"Anchors for {setting}, seed {seeds[0]}, next to the difficult "
             "training text each was generated from:",
             "",
             "| difficult source text | MISO anchor |",
@@ -279,18 +319,76 @@ def run(*, profile, seeds, data_home, cache_dir, device):
             anchor = pair["anchor"].replace("|", "/")[:160]
             notes.append(f"| {source} | {anchor} |")
     notes.append("")
+    results = {"runs": raw, "examples": examples, "settings": settings}
     return write(
-        f"miso_{profile}",
-        title="MISO against over-samplers on 1%-imbalanced SMS spam and AG News",
+        stem,
+        title="MISO against over-samplers on SMS spam and AG News at 1% and 5% "
+        "minority",
         notes=notes,
         columns=[
             "data set",
+            "minority",
             "resampling",
             "macro-F1",
             "difficult share",
             "generated in overlap",
         ],
         rows=rows,
-        raw={"runs": raw, "examples": examples, "settings": settings},
+        raw=results,
         device=device,
+        figures=draw(results, stem),
     )
+
+
+def draw(results, stem):
+    """Difficult-sample share before/after, and generated samples in the overlap."""
+    runs = results["runs"]
+    difficult = {
+        dataset: {
+            ("before" if method == "none" else method): {
+                f"{label} minority": [
+                    r["difficult_before"]
+                    if method == "none"
+                    else r["difficult_after"][method]
+                    for r in by_share[label]
+                ]
+                for label in by_share
+            }
+            for method in METHODS
+        }
+        for dataset, by_share in runs.items()
+    }
+    overlap = {
+        dataset: {
+            method: {
+                f"{label} minority": [
+                    r["generated_in_overlap"][method] for r in by_share[label]
+                ]
+                for label in by_share
+            }
+            for method in METHODS[1:]
+        }
+        for dataset, by_share in runs.items()
+    }
+    figures = {
+        "difficult_share": (
+            difficult,
+            "share of difficult minority samples",
+            "Difficult-sample share of the training set before resampling and "
+            "after each over-sampler (mean ± std over seeds)",
+        ),
+        "overlap": (
+            overlap,
+            "share of generated samples in the overlap",
+            "Share of generated samples with another-class sample among their "
+            f"{K_NEIGHBORS} nearest original training samples (mean ± std over seeds)",
+        ),
+    }
+    for what, (panels, ylabel, _) in figures.items():
+        _plots.grouped_bars(
+            figure_path(stem, what),
+            panels,
+            ylabel=ylabel,
+            legend_columns=len(MINORITY_SHARES),
+        )
+    return [(what, caption) for what, (_, _, caption) in figures.items()]

@@ -67,13 +67,24 @@ def torch_threads(n_threads):
         torch.set_num_threads(previous)
 
 
-def mean_std(values):
+def mean_std(values, digits=3, suffix=""):
+    """``mean ± std`` (ddof=1) of numbers, e.g. one per seed."""
     values = np.asarray(values, dtype=float)
-    return f"{values.mean():.3f} ± {values.std(ddof=1) if len(values) > 1 else 0:.3f}"
+    spread = values.std(ddof=1) if len(values) > 1 else 0.0
+    return f"{values.mean():.{digits}f} ± {spread:.{digits}f}{suffix}"
 
 
-def write(suite, *, title, notes, columns, rows, raw, device):
-    """Write ``results/<suite>.md`` and ``.json``; ``rows`` are lists of cells."""
+def figure_path(suite, what):
+    """Where the figure ``what`` of ``suite`` (e.g. ``dcmi_cpu``) is written."""
+    return RESULTS / f"{suite}_{what}.png"
+
+
+def write(suite, *, title, notes, columns, rows, raw, device, figures=()):
+    """Write ``results/<suite>.md`` and ``.json``; ``rows`` are lists of cells.
+
+    ``figures`` holds ``(what, caption)`` pairs of figures already drawn to
+    :func:`figure_path`; the Markdown links them below the table.
+    """
     RESULTS.mkdir(parents=True, exist_ok=True)
     env = environment(device)
     lines = [
@@ -85,6 +96,8 @@ def write(suite, *, title, notes, columns, rows, raw, device):
         "|" + "---|" * len(columns),
     ]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    for what, caption in figures:
+        lines += ["", f"![{caption}]({figure_path(suite, what).name})"]
     lines += [
         "",
         f"Command: `{env['command']}`  ",

@@ -380,24 +380,31 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         ).astype(np.float32)
 
     def _split(self, y_encoded):
+        """Training and validation positions for early stopping.
+
+        The split is stratified; a class with a single sample cannot be in both
+        parts and stays wholly in training (R52, for one, has such a class).
+        """
         indices = np.arange(len(y_encoded))
         if not self.early_stopping:
             return indices, None
+        splittable = np.bincount(y_encoded)[y_encoded] >= 2
         try:
-            return train_test_split(
-                indices,
+            train, valid = train_test_split(
+                indices[splittable],
                 test_size=self.validation_fraction,
-                stratify=y_encoded,
+                stratify=y_encoded[splittable],
                 random_state=self._seed,
             )
         except ValueError as exc:
             raise ValueError(
                 f"early_stopping needs a stratified validation split of "
-                f"validation_fraction={self.validation_fraction} with every class in "
-                f"both parts, which these {len(y_encoded)} samples do not allow "
-                f"(smallest class: {np.bincount(y_encoded).min()} samples). Use more "
-                "data, a larger validation_fraction, or early_stopping=False."
+                f"validation_fraction={self.validation_fraction} with every class "
+                f"of two or more samples in both parts, which these "
+                f"{len(y_encoded)} samples do not allow. Use more data, a larger "
+                "validation_fraction, or early_stopping=False."
             ) from exc
+        return np.concatenate([train, indices[~splittable]]), valid
 
     def _fit_net(self, fields, y_encoded):
         body = self._build_body(fields)

@@ -199,11 +199,24 @@ def test_early_stopping_uses_a_validation_split_and_keeps_the_best_epoch(blobs):
     assert clf.n_epochs_ == best + 1 + 2  # stopped after `patience` worse epochs
 
 
-def test_early_stopping_explains_a_too_small_class():
-    X = np.random.RandomState(0).normal(size=(20, 3))
-    y = np.array([0] * 19 + [1])
-    with pytest.raises(ValueError, match="smallest class: 1 samples"):
-        TextClassifier(early_stopping=True, **NUMERIC).fit(X, y)
+def test_early_stopping_keeps_a_single_sample_class_in_training():
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = np.array([0] * 20 + [1] * 19 + [2])
+    clf = TextClassifier(early_stopping=True, validation_fraction=0.2, **NUMERIC)
+    assert clf.fit(X, y).predict(X).shape == (40,)
+    train, valid = clf._split(y)  # the split the fit used
+    assert 39 in train and 39 not in valid
+    assert sorted(np.concatenate([train, valid])) == list(range(40))
+    assert set(y[valid]) == {0, 1}
+
+
+def test_early_stopping_explains_a_split_it_cannot_make():
+    X = np.random.RandomState(0).normal(size=(6, 3))
+    y = np.array([0, 0, 0, 1, 1, 1])
+    with pytest.raises(ValueError, match="stratified validation split"):
+        TextClassifier(early_stopping=True, validation_fraction=0.1, **NUMERIC).fit(
+            X, y
+        )
 
 
 def test_frozen_encoder_trains_a_head_on_cached_embeddings(reviews, tmp_path):
