@@ -178,6 +178,7 @@ class DCMIClassifier(BaseTextClassifier):
         Fraction of ``max_epochs`` before deferred rebalancing begins.
     early_stopping : bool, default=False
         Stop on the loss of a stratified validation split of the training data.
+        A class with a single sample stays wholly in training.
     validation_fraction : float, default=0.1
         Share held out when ``early_stopping=True``.
     n_iter_no_change : int, default=3

@@ -135,7 +135,7 @@ default="deletion_swap"
     early_stopping : bool, default=False
         Stop on the loss of a stratified validation split (the classification
         loss: the contrastive branch is not used for prediction) and keep the best
-        epoch.
+        epoch. A class with a single sample stays wholly in training.
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping=True``.
     n_iter_no_change : int, default=3

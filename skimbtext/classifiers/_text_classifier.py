@@ -71,7 +71,8 @@ class TextClassifier(BaseTextClassifier):
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the training data, stop
         when its loss has not improved for ``n_iter_no_change`` epochs, and keep
-        the parameters of the best epoch.
+        the parameters of the best epoch. A class with a single sample stays
+        wholly in training.
     validation_fraction : float, default=0.1
         Share of the training data held out when ``early_stopping=True``.
     n_iter_no_change : int, default=3
