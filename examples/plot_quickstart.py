@@ -150,9 +150,9 @@ fig, ax = plt.subplots(figsize=(5, 3.2))
 for offset, (name, values) in zip((-0.2, 0.2), recalls.items()):
     ax.bar(positions + offset, values, width=0.4, label=name)
 ax.set_xticks(positions, classes)
-ax.set_ylim(0, 1.05)
+ax.set_ylim(0, 1.25)
 ax.set_ylabel("recall on the test split")
-ax.legend(loc="lower right")
+ax.legend(loc="upper left", ncols=2)
 fig.tight_layout()
 
 # %%
