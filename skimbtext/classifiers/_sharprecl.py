@@ -352,7 +352,9 @@ default="deletion_swap"
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), optional
-            Non-negative per-sample loss weights.
+            Non-negative per-sample weights of the classification loss. The
+            contrastive loss is one value per batch (its targets mix prototypes
+            and synthetic samples) and is not weighted.
         X_aug : same kind as ``X``, optional
             Precomputed second views, one per sample of ``X`` and in the same
             order (e.g. back-translations); overrides ``augmentation``.
