@@ -29,6 +29,7 @@ __all__ = [
     "VectorDiscriminator",
     "VectorEncoder",
     "masked_mean",
+    "repeated_ngram_mask",
 ]
 
 
@@ -260,25 +261,69 @@ class TokenDecoder(nn.Module):
         )
 
     def greedy(
-        self, latent, memory, memory_mask, start_index, n_steps, banned, first_banned
+        self,
+        latent,
+        memory,
+        memory_mask,
+        start_index,
+        n_steps,
+        banned,
+        first_banned,
+        no_repeat_ngram_size=0,
     ):
         """Arg-max decoding (B, n_steps) of token indices.
 
         ``banned`` indices (padding, special tokens) are never emitted; the
         ``first_banned`` ones (the end token) are not emitted at the first step,
-        so every decode holds at least one real token.
+        so every decode holds at least one real token. With
+        ``no_repeat_ngram_size=n > 0`` no n-gram of tokens appears twice in a
+        decode (as in Hugging Face's ``generate``): greedy decoding otherwise
+        tends to loop on a phrase.
         """
+        emitted = []
 
         def emit(step, logits):
             logits = logits.masked_fill(banned, float("-inf"))
             if step == 0:
                 logits = logits.masked_fill(first_banned, float("-inf"))
+            if no_repeat_ngram_size and emitted:
+                repeats = repeated_ngram_mask(
+                    torch.stack(emitted, dim=1), no_repeat_ngram_size, logits.shape[-1]
+                )
+                logits = logits.masked_fill(repeats, float("-inf"))
             tokens = logits.argmax(dim=-1)
+            emitted.append(tokens)
             return self.token_embedding(tokens), tokens
 
         return self._free_running(
             latent, memory, memory_mask, start_index, n_steps, emit
         )
+
+
+def repeated_ngram_mask(tokens, n, vocab_size):
+    """Mask (B, V) of the next tokens that would repeat an n-gram of ``tokens``.
+
+    ``tokens`` (B, t) holds what each row emitted so far; a next token ``v`` is
+    masked when the last ``n − 1`` tokens followed by ``v`` already occur.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbtext.nn._miso import repeated_ngram_mask
+    >>> mask = repeated_ngram_mask(torch.tensor([[5, 6, 7, 5, 6]]), 3, 10)
+    >>> mask[0].nonzero().flatten().tolist()  # "5 6" was followed by 7
+    [7]
+    """
+    batch, length = tokens.shape
+    mask = torch.zeros(batch, vocab_size, dtype=torch.bool, device=tokens.device)
+    if length < n:
+        return mask
+    windows = tokens.unfold(1, n, 1)  # (B, t − n + 1, n)
+    prefix = tokens[:, length - n + 1 :]  # the last n − 1 tokens
+    match = (windows[..., :-1] == prefix[:, None, :]).all(dim=-1)
+    counts = torch.zeros(batch, vocab_size, dtype=torch.long, device=tokens.device)
+    counts.scatter_add_(1, windows[..., -1], match.long())
+    return counts > 0
 
 
 class VectorDecoder(nn.Module):

@@ -156,6 +156,10 @@ class MISOSampler(BaseOverSampler):
         Share of the decoders' teacher-forced input tokens blanked in training
         (text input), so that anchors depend on their latent and therefore on
         their difficult source rather than on a language model alone.
+    no_repeat_ngram_size : int, default=3
+        Greedy decoding never repeats an n-gram of this many tokens within an
+        anchor (text input), so anchors do not loop on a phrase; 0 allows
+        repeats.
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available.
     random_state : int, RandomState instance or None, default=None
@@ -219,8 +223,9 @@ class MISOSampler(BaseOverSampler):
     - Training pairs: each majority sample (at most ``max_pairs``) with a
       difficult sample in turn; a class without difficult samples uses all its
       samples as sources. τ is the class's #majority / #minority (at least 1).
-    - Decoding is greedy, without special tokens and with the end token barred
-      at the first step, so anchors are non-empty strings.
+    - Decoding is greedy, without special tokens, with the end token barred
+      at the first step (anchors are non-empty strings) and without repeating
+      an n-gram (``no_repeat_ngram_size``).
 
     See Also
     --------
@@ -270,6 +275,7 @@ class MISOSampler(BaseOverSampler):
         "gumbel_temperature": [Interval(Real, 0, None, closed="neither")],
         "mine_ema_rate": [Interval(Real, 0, 1, closed="right")],
         "word_dropout": [Interval(Real, 0, 1, closed="left")],
+        "no_repeat_ngram_size": [Interval(Integral, 0, None, closed="left")],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -296,6 +302,7 @@ class MISOSampler(BaseOverSampler):
         gumbel_temperature=1.0,
         mine_ema_rate=0.01,
         word_dropout=0.25,
+        no_repeat_ngram_size=3,
         device="auto",
         random_state=None,
         verbose=0,
@@ -318,6 +325,7 @@ class MISOSampler(BaseOverSampler):
         self.gumbel_temperature = gumbel_temperature
         self.mine_ema_rate = mine_ema_rate
         self.word_dropout = word_dropout
+        self.no_repeat_ngram_size = no_repeat_ngram_size
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -597,7 +605,12 @@ class MISOSampler(BaseOverSampler):
         first_banned[end] = True
         tokens = (
             module.minority_decoder.greedy(
-                *condition, start, self.max_length - 1, banned, first_banned
+                *condition,
+                start,
+                self.max_length - 1,
+                banned,
+                first_banned,
+                self.no_repeat_ngram_size,
             )
             .cpu()
             .numpy()

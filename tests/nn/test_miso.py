@@ -119,6 +119,23 @@ def test_greedy_decoding_avoids_banned_tokens_and_early_end():
     assert not torch.isin(tokens, torch.tensor([0, 1])).any()
 
 
+def test_greedy_decoding_can_forbid_repeated_ngrams():
+    torch.manual_seed(0)
+    decoder = TokenDecoder(vocab_size=6, latent_dim=4)
+    with torch.no_grad():
+        decoder.output.weight.zero_()  # logits = bias: token 3, then 4, then 5
+        decoder.output.bias.copy_(torch.tensor([0.0, 0.0, -9.0, 9.0, 8.0, 7.0]))
+    banned = torch.tensor([True, True, False, False, False, False])
+    memory, mask = torch.zeros(2, 2, 4), torch.ones(2, 2, dtype=torch.long)
+    args = (torch.zeros(2, 4), memory, mask, 1, 8, banned, torch.zeros_like(banned))
+    assert decoder.greedy(*args).unique().tolist() == [3]  # loops on token 3
+    tokens = decoder.greedy(*args, no_repeat_ngram_size=2)
+    for row in tokens.tolist():
+        bigrams = list(zip(row, row[1:]))
+        assert len(bigrams) == len(set(bigrams))
+    assert tokens[0, :3].tolist() == [3, 3, 4]  # "3 3" may occur once
+
+
 def test_relaxed_decoding_gives_token_distributions():
     decoder = TokenDecoder(vocab_size=7, latent_dim=4)
     memory, mask = torch.randn(2, 3, 4), torch.ones(2, 3, dtype=torch.long)
