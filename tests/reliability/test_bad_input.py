@@ -109,13 +109,6 @@ class Raises(NamedTuple):
 OK = "ok"
 
 
-class XFail(NamedTuple):
-    """A known failure of the MISO sampler, left to its owner."""
-
-    reason: str
-    expected: object
-
-
 class Case(NamedTuple):
     id: str
     X: object
@@ -396,13 +389,7 @@ def _expectations(cases):
             expected = case.overrides.get(name, case.expected)
             if expected is None:
                 continue
-            marks = ()
-            if isinstance(expected, XFail):
-                marks = pytest.mark.xfail(strict=True, reason=expected.reason)
-                expected = expected.expected
-            yield pytest.param(
-                name, case, expected, id=f"{name}-{case.id}", marks=marks
-            )
+            yield pytest.param(name, case, expected, id=f"{name}-{case.id}")
 
 
 def _fit_and_apply(estimator, X, y, fit_kwargs):
