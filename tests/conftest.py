@@ -4,15 +4,10 @@ import os
 
 import numpy as np
 import pytest
-import torch
 
 # Belt and braces: no test may reach a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-# The tests train tiny models, for which thread hand-offs cost more than they
-# save (a 16x3 BCE takes milliseconds with 2 threads on a busy 2-core machine).
-torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

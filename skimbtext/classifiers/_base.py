@@ -48,7 +48,7 @@ from ..encoders import (
     MLPEncoder,
     PadCollator,
     TransformerEncoder,
-    length_order,
+    canonical_order,
     load_encoder_model,
     load_tokenizer,
     tokenize,
@@ -477,15 +477,18 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------------ predict
 
     def _forward(self, X, **extra):
-        """Logits (float64, in input order); ``extra`` goes to ``_extra_fields``."""
+        """Logits (float64, in input order); ``extra`` goes to ``_extra_fields``.
+
+        The samples are forwarded in :func:`~skimbtext.encoders.canonical_order`
+        (texts by length, then content), so a sample's logits are bitwise the same
+        whatever the order of the rows it comes with.
+        """
         check_is_fitted(self, "net_")
         fields, _, texts = self._input_fields(X, fitting=False)
         fields.update(self._extra_fields(X, texts=texts, fitting=False, **extra))
-        order = length_order(fields["input_ids"]) if "input_ids" in fields else None
+        order = canonical_order(fields)
         output = self.net_.forward(EncodedDataset(fields, order=order))
         logits = self._logits(output).double()
-        if order is None:
-            return logits
         unsorted = torch.empty_like(logits)
         unsorted[torch.from_numpy(order)] = logits
         return unsorted

@@ -5,7 +5,13 @@ Bodies map a batch of model inputs to one vector per sample:
 :class:`MLPEncoder` for numeric features.
 """
 
-from ._batching import EncodedDataset, PadCollator, length_order, tokenize
+from ._batching import (
+    EncodedDataset,
+    PadCollator,
+    canonical_order,
+    length_order,
+    tokenize,
+)
 from ._pretrained import (
     TINY_BERT_CONFIG,
     load_encoder_model,
@@ -22,6 +28,7 @@ __all__ = [
     "MLPEncoder",
     "PadCollator",
     "TransformerEncoder",
+    "canonical_order",
     "freeze",
     "length_order",
     "load_encoder_model",

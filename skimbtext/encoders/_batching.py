@@ -128,6 +128,11 @@ class PadCollator:
 def length_order(input_ids):
     """Positions sorted by token count, so inference batches need little padding.
 
+    Sequences of equal length are ordered by their token ids, so the order (and
+    with it every batch) depends on the set of sequences only, not on the order
+    they come in: a text gets bitwise the same result however its batch-mates are
+    shuffled.
+
     Parameters
     ----------
     input_ids : sequence of 1-D arrays
@@ -136,13 +141,61 @@ def length_order(input_ids):
     Returns
     -------
     order : ndarray of int
-        Positions from the shortest to the longest sequence (stable for ties).
+        Positions from the shortest to the longest sequence.
 
     Examples
     --------
     >>> import numpy as np
     >>> from skimbtext.encoders import length_order
-    >>> length_order([np.arange(3), np.arange(1), np.arange(2)]).tolist()
-    [1, 2, 0]
+    >>> ids = [np.arange(3), np.array([5]), np.arange(2), np.array([4])]
+    >>> length_order(ids).tolist()
+    [3, 1, 2, 0]
     """
-    return np.argsort([len(ids) for ids in input_ids], kind="stable")
+    return canonical_order({"input_ids": input_ids})
+
+
+def _sample_key(fields, names, position):
+    key = []
+    for name in names:
+        value = np.asarray(fields[name][position])
+        if name.endswith("input_ids"):
+            key.append(len(value))
+        key.append(value.tobytes())
+    return tuple(key)
+
+
+def canonical_order(fields):
+    """Positions in an order that depends only on the samples' contents.
+
+    Floating-point results of a batched forward pass depend on what else is in the
+    batch (kernels block and reduce differently), so predicting rows in the order
+    they are given would make a row's result depend on that order. Forwarding in
+    this order instead makes prediction a function of the set of inputs: the same
+    rows in any order give bitwise the same outputs. Token sequences come first in
+    the key (shortest first), so that inference batches still need little padding.
+
+    Parameters
+    ----------
+    fields : dict of str to sequence
+        Per-sample model inputs, as given to :class:`EncodedDataset`.
+
+    Returns
+    -------
+    order : ndarray of int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skimbtext.encoders import canonical_order
+    >>> X = np.array([[1.0, 2.0], [0.5, 1.0], [3.0, 0.0]], dtype=np.float32)
+    >>> shuffled = X[[2, 0, 1]]
+    >>> bool((X[canonical_order({"features": X})]
+    ...       == shuffled[canonical_order({"features": shuffled})]).all())
+    True
+    """
+    names = sorted(fields, key=lambda name: (not name.endswith("input_ids"), name))
+    n_samples = len(fields[names[0]]) if names else 0
+    keys = [_sample_key(fields, names, position) for position in range(n_samples)]
+    return np.asarray(
+        sorted(range(n_samples), key=keys.__getitem__), dtype=np.int64
+    ).reshape(-1)

@@ -7,6 +7,7 @@ from skimbtext.encoders import (
     MLPEncoder,
     PadCollator,
     TransformerEncoder,
+    canonical_order,
     length_order,
     load_encoder_model,
     load_tokenizer,
@@ -68,6 +69,26 @@ def test_length_order_and_dataset_order():
     assert order.tolist() == [1, 2, 0]
     data = EncodedDataset({"input_ids": ids}, order=order)
     assert [len(data[i][0]["input_ids"]) for i in range(3)] == [2, 3, 5]
+
+
+def test_canonical_order_depends_on_contents_only():
+    rng = np.random.default_rng(0)
+    ids = [rng.integers(0, 50, size=n) for n in (4, 2, 4, 3, 2, 4)]
+    domain = np.array([1, 0, 0, 1, 0, 1])
+    fields = {"input_ids": ids, "domain": domain}
+    perm = rng.permutation(len(ids))
+    shuffled = {"input_ids": [ids[i] for i in perm], "domain": domain[perm]}
+    order, shuffled_order = canonical_order(fields), canonical_order(shuffled)
+    assert perm[shuffled_order].tolist() == order.tolist()
+    # shortest sequences first, so inference batches stay short
+    assert [len(ids[i]) for i in order] == sorted(len(row) for row in ids)
+
+
+def test_canonical_order_of_features_ignores_row_order():
+    X = np.random.default_rng(1).normal(size=(30, 4)).astype(np.float32)
+    perm = np.random.default_rng(2).permutation(30)
+    order = canonical_order({"features": X})
+    assert np.array_equal(X[order], X[perm][canonical_order({"features": X[perm]})])
 
 
 def test_mean_pooling_ignores_padding():

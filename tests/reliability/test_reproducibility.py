@@ -8,7 +8,11 @@ prediction leaving the global generator alone, MISO through pickle, and CUDA
 models of the other estimators on CPU.
 """
 
+import os
 import pickle
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -142,3 +146,82 @@ def test_classifier_fitted_on_cuda_loads_on_cpu(Classifier, data):
         restored = pickle.loads(pickle.dumps(clf))
     assert restored.device_ == torch.device("cpu")
     np.testing.assert_array_equal(restored.predict_proba(X), expected)
+
+
+@pytest.mark.parametrize(
+    "Classifier", [TextClassifier, DCMIClassifier, SharpReCLClassifier]
+)
+def test_text_prediction_does_not_depend_on_row_order(Classifier, reviews):
+    # Texts of many lengths in batches of 4: a row shuffled into other batches
+    # must still get bitwise the same probabilities.
+    extra = {"n_negatives": 20} if Classifier is SharpReCLClassifier else {}
+    clf = Classifier(
+        encoder="tiny-bert", max_epochs=1, batch_size=4, random_state=0, **extra
+    ).fit(reviews["text"][:40], reviews["label"][:40])
+    texts = np.asarray(reviews["text"][:60], dtype=object)
+    perm = np.random.default_rng(0).permutation(len(texts))
+    proba = clf.predict_proba(list(texts))
+    np.testing.assert_array_equal(proba[perm], clf.predict_proba(list(texts[perm])))
+
+
+FIT_IN_SUBPROCESS = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import torch
+    from sklearn.datasets import make_blobs
+    from skimbtext.classifiers import {name}
+
+    torch.set_num_threads(int(sys.argv[1]))
+    X, y = make_blobs(96, centers=3, n_features=6, cluster_std=3.0, random_state=0)
+    clf = {name}(max_epochs=3, hidden_layer_sizes=(32,), batch_size=16,
+                 random_state=0, device="cpu")
+    np.save(sys.argv[2], clf.fit(X.astype(np.float32), y).predict_proba(X))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "name", ["TextClassifier", "DCMIClassifier", "SharpReCLClassifier"]
+)
+def test_fits_at_one_and_two_threads_agree_to_float32_rounding(name, tmp_path):
+    # Each fit runs in its own process at its own thread count (never pinned in
+    # this one): the same fit repeats exactly at a given thread count, and agrees
+    # across thread counts up to float32 rounding of parallel sums.
+    script = FIT_IN_SUBPROCESS.format(name=name)
+    outputs = {}
+    for run, threads in (("a", 1), ("b", 1), ("c", 2)):
+        path = tmp_path / f"{run}.npy"
+        subprocess.run(
+            [sys.executable, "-c", script, str(threads), str(path)],
+            check=True,
+            env={**os.environ, "OMP_NUM_THREADS": str(threads)},
+        )
+        outputs[run] = np.load(path)
+    np.testing.assert_array_equal(outputs["a"], outputs["b"])
+    np.testing.assert_allclose(outputs["a"], outputs["c"], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("capability", ["default", "avx2", "avx512"])
+def test_common_checks_pass_on_every_cpu_kernel(capability):
+    # torch picks its CPU kernels by ATEN_CPU_CAPABILITY (capped at what the CPU
+    # has); the float-order sensitive checks must pass with each of them.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_common.py",
+            "-k",
+            "sample_order or idempotent or subset_invariance or pickle",
+        ],
+        env={**os.environ, "ATEN_CPU_CAPABILITY": capability},
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
