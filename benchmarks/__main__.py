@@ -8,13 +8,14 @@ from pathlib import Path
 
 from skimbtext.utils import resolve_device
 
-from . import _baselines, _cost, _dcmi, _miso, _sharprecl
+from . import _baselines, _cost, _dcmi, _defaults, _miso, _sharprecl
 from ._report import RESULTS
 
 SUITES = {
     "baselines": _baselines,
     "cost": _cost,
     "dcmi": _dcmi,
+    "defaults": _defaults,
     "miso": _miso,
     "sharprecl": _sharprecl,
 }

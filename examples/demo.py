@@ -73,7 +73,6 @@ def build_models(cache_dir):
             DCMIClassifier(
                 domain_col="domain",
                 text_col="text",
-                lambda_con=0.3,  # weaker than the paper's for an MLP body
                 max_epochs=30,
                 **head,
             ),

@@ -77,10 +77,16 @@ class SharpReCLClassifier(BaseTextClassifier):
         ``"scl"`` replaces the SharpReCL loss by the plain supervised contrastive
         loss on the batch's views (no prototypes, target sets or class weights):
         with ``loss="ce"`` this is the SCLCE baseline (Gunel et al., 2021).
-    positive_reduction : {"sum", "mean"}, default="sum"
-        How an anchor's terms combine over its positives: ``"sum"`` as printed in
-        the paper's Eq. 11, ``"mean"`` as in SupCon (scale independent of the
-        number of positives).
+    positive_reduction : {"mean", "sum"}, default="mean"
+        The scale of ``L_CL``. ``"mean"``, as in the authors' code (and SupCon):
+        an anchor's terms are averaged over its positives and the class weights
+        ``-log P_y`` are scaled to average 1 over the classes, so ``L_CL`` keeps
+        the scale of one contrastive term whatever the number of positives and
+        classes. ``"sum"``: the paper's Eq. 11 as printed (terms summed over the
+        positives, raw weights), whose ``L_CL`` grows with the positives and
+        classes until it swamps ``L_CLS`` (on frozen MiniLM features it falls
+        far below logit-adjusted cross-entropy alone: ``benchmarks/results/
+        defaults_cpu.md``).
     loss : str or type, default="logit_adjusted"
         Loss of the classification branch: ``"logit_adjusted"`` (the paper's
         logit compensation, ``δ_y = log P_y``, added in training only), ``"ce"``,
@@ -117,8 +123,10 @@ default="deletion_swap"
         Dropout before the classifier and after each MLP hidden layer.
     batch_size : int, default=32
         Mini-batch size (the paper uses 128).
-    max_epochs : int, default=5
-        Passes over the training data.
+    max_epochs : int or "auto", default="auto"
+        Passes over the training data; ``"auto"`` is 5 when a transformer is
+        fine-tuned (the authors' code: 30) and 10 for an MLP body (numeric input,
+        frozen encoders), whose freshly initialised head needs more steps.
     lr : float or "auto", default="auto"
         Learning rate; ``"auto"`` is 3e-5 for a transformer (paper: 5e-5) and
         1e-3 for an MLP body.
@@ -240,7 +248,7 @@ default="deletion_swap"
         "use_cl": ["boolean"],
         "use_cls": ["boolean"],
         "contrastive": [StrOptions({"sharp", "scl"})],
-        "positive_reduction": [StrOptions({"sum", "mean"})],
+        "positive_reduction": [StrOptions({"mean", "sum"})],
         "loss": [StrOptions(set(LOSSES)), type],
         "loss_params": [dict, None],
         "augmentation": [
@@ -265,7 +273,7 @@ default="deletion_swap"
         use_cl=True,
         use_cls=True,
         contrastive="sharp",
-        positive_reduction="sum",
+        positive_reduction="mean",
         loss="logit_adjusted",
         loss_params=None,
         augmentation="deletion_swap",
@@ -277,7 +285,7 @@ default="deletion_swap"
         hidden_layer_sizes=(256,),
         dropout=0.1,
         batch_size=32,
-        max_epochs=5,
+        max_epochs="auto",
         lr="auto",
         optimizer="adamw",
         weight_decay=0.01,

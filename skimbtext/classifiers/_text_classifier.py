@@ -52,8 +52,10 @@ class TextClassifier(BaseTextClassifier):
         Dropout before the head (and after each MLP hidden layer).
     batch_size : int, default=32
         Mini-batch size for training and prediction.
-    max_epochs : int, default=5
-        Passes over the training data.
+    max_epochs : int or "auto", default="auto"
+        Passes over the training data; ``"auto"`` is 5 when a transformer is
+        fine-tuned and 10 for an MLP body (numeric input, frozen encoders),
+        whose freshly initialised head needs more steps.
     lr : float or "auto", default="auto"
         Learning rate; ``"auto"`` is 3e-5 when a transformer is trained and 1e-3
         for an MLP.
@@ -172,7 +174,7 @@ class TextClassifier(BaseTextClassifier):
         hidden_layer_sizes=(256,),
         dropout=0.1,
         batch_size=32,
-        max_epochs=5,
+        max_epochs="auto",
         lr="auto",
         optimizer="adamw",
         weight_decay=0.01,

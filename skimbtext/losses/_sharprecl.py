@@ -449,7 +449,7 @@ class SharpReCLLoss(nn.Module):
       unchanged).
 
     The contrastive loss is the rebalanced loss of Eq. 11 (``contrastive="sharp"``,
-    with :math:`w_y = -\log P_y`) on :math:`\hat D` = both views of the batch and
+    with :math:`w_y \propto -\log P_y`) on :math:`\hat D` = both views of the batch and
     the ``C`` prototypes, or the plain supervised contrastive loss on the views of
     the batch (``contrastive="scl"``, the SCLCE baseline).
 
@@ -474,8 +474,10 @@ class SharpReCLLoss(nn.Module):
         λ of Beta(λ, λ).
     simple_sampling, hard_mixup : bool, default=True
         Ablation switches.
-    positive_reduction : {"sum", "mean"}, default="sum"
-        See :func:`rebalanced_contrastive_loss`.
+    positive_reduction : {"mean", "sum"}, default="mean"
+        See :func:`rebalanced_contrastive_loss`. With ``"mean"`` (the authors'
+        code) the class weights are also scaled to average 1 over the classes;
+        ``"sum"`` keeps the raw :math:`-\log P_y` of the paper's Eq. 11.
     synthetic_share : float, default=0.5
         Share of synthetic target members; a callback raises it during training.
 
@@ -508,7 +510,7 @@ class SharpReCLLoss(nn.Module):
         mixup_alpha=0.5,
         simple_sampling=True,
         hard_mixup=True,
-        positive_reduction="sum",
+        positive_reduction="mean",
         synthetic_share=0.5,
     ):
         super().__init__()
@@ -518,8 +520,13 @@ class SharpReCLLoss(nn.Module):
             )
         counts = _as_class_vector("class_counts", class_counts, allow_zero=False)
         prior = counts / counts.sum()
-        # w_y = -log P_y: rare classes weigh more (the paper's -δ_y).
-        self.register_buffer("class_weight", (-torch.log(prior)).to(torch.float32))
+        # w_y = -log P_y: rare classes weigh more (the paper's -δ_y). With the mean
+        # over positives (the authors' code) the weights average 1 over classes, so
+        # that L_CL keeps the scale of one supervised contrastive term.
+        weight = -torch.log(prior)
+        if positive_reduction == "mean":
+            weight = weight / weight.mean()
+        self.register_buffer("class_weight", weight.to(torch.float32))
         self.classification_loss = (
             nn.CrossEntropyLoss(reduction="none")
             if classification_loss is None

@@ -318,7 +318,8 @@ class DCMIModule(nn.Module):
        :math:`\bar h_i = \sum_j \bar a_i^j\, h_i \odot m_j`,
        :math:`\bar a_i^j = a_i^j / \sum_k a_i^k`;
     5. cosine of :math:`\bar h_i` with every :math:`\hat h_i^j = h_i \odot m_j`
-       (for ``L_con``; the supervised head never sees these);
+       (for ``L_con``; the supervised head never sees these; ``h`` is detached
+       there unless ``contrastive_updates_body``);
     6. class logits of ``head(dropout(h_i ⊙ m_{j_i}))``; a sample of a domain unseen
        in training (``j_i = -1``) uses :math:`\bar h_i` (and, with per-domain
        heads, the relevance-weighted mixture of the heads).
@@ -348,6 +349,12 @@ class DCMIModule(nn.Module):
         Cosine logits for margin losses (LDAM).
     tau_min : float, default=0.0025
         Inference temperature of the masks.
+    contrastive_updates_body : bool, default=False
+        Let ``L_con`` reach the body through the cosines (the paper's routing).
+        False detaches ``h`` in the cosines, so that ``L_con`` shapes the domain
+        embeddings only: the body then cannot lower the cosines of irrelevant
+        views (non-negative masks keep them above 0, out of reach of their
+        target) by squeezing its features into a few dimensions.
 
     Examples
     --------
@@ -372,6 +379,7 @@ class DCMIModule(nn.Module):
         head_dropout=0.5,
         cosine_head=False,
         tau_min=0.0025,
+        contrastive_updates_body=False,
     ):
         super().__init__()
         if head not in ("shared", "per_domain"):
@@ -384,6 +392,7 @@ class DCMIModule(nn.Module):
         self.body = body
         self.n_domains = n_domains
         self.relevance = relevance
+        self.contrastive_updates_body = contrastive_updates_body
         self.domain_masks = (
             DomainMaskLayer(n_domains, width, tau_min=tau_min) if use_mask else None
         )
@@ -436,8 +445,11 @@ class DCMIModule(nn.Module):
             view_similarity = torch.ones_like(parts.relevance)
             features = parts.encoded
         else:
+            encoded = parts.encoded
+            if not self.contrastive_updates_body:
+                encoded = encoded.detach()
             view_similarity = masked_view_similarity(
-                parts.encoded, parts.masks, parts.anchor_gate
+                encoded, parts.masks, parts.anchor_gate
             )
             features = parts.encoded * parts.own_gate
         features = self.head_dropout(features)

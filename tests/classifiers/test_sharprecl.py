@@ -7,11 +7,14 @@ import pytest
 from imblearn.over_sampling import RandomOverSampler
 from imblearn.pipeline import Pipeline
 from sklearn.base import clone
+from sklearn.metrics import f1_score
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback
 
 from skimbtext.callbacks._sharprecl import SyntheticShareSchedule
+from skimbtext.classifiers import TextClassifier
 from skimbtext.classifiers._sharprecl import SharpReCLClassifier
+from skimbtext.datasets import make_imbalance
 from skimbtext.losses import FocalLoss
 
 NUMERIC = {
@@ -255,3 +258,25 @@ def test_pickle_and_clone_round_trip(fitted_tiny, reviews):
     fresh = clone(fitted_tiny)
     assert not hasattr(fresh, "net_")
     assert fresh.get_params() == fitted_tiny.get_params()
+
+
+def test_defaults_reach_the_logit_adjusted_baseline_on_many_long_tailed_classes():
+    # Twelve Gaussian classes made long-tailed at ir=20, a balanced test set. The
+    # printed Eq. 11 scale (positive_reduction="sum") lets L_CL swamp L_CLS here
+    # (measured macro-F1 0.82 at 10 epochs, 0.67 at 5) where the defaults and the
+    # logit-adjusted baseline both reach 0.98.
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(12, 24))
+    y = np.repeat(np.arange(12), 120)
+    X = (centers[y] + rng.normal(size=(len(y), 24))).astype(np.float32)
+    y_test = np.repeat(np.arange(12), 60)
+    X_test = (centers[y_test] + rng.normal(size=(len(y_test), 24))).astype(np.float32)
+    X_fit, y_fit = make_imbalance(X, y, imbalance_ratio=20, random_state=0)
+    scores = {}
+    for name, clf in {
+        "SharpReCL": SharpReCLClassifier(),
+        "logit-adjusted CE": TextClassifier(loss="logit_adjusted"),
+    }.items():
+        clf.set_params(random_state=0, device="cpu").fit(X_fit, y_fit)
+        scores[name] = f1_score(y_test, clf.predict(X_test), average="macro")
+    assert scores["SharpReCL"] >= scores["logit-adjusted CE"] - 0.02, scores

@@ -279,9 +279,15 @@ def test_prototypes_stand_in_for_a_class_absent_from_the_batch():
 
 
 def test_class_weights_are_minus_log_prior_indexed_by_every_row():
-    criterion = SharpReCLLoss(class_counts=[80, 20], hard_mixup=False, n_negatives=4)
+    printed = SharpReCLLoss(
+        class_counts=[80, 20], hard_mixup=False, n_negatives=4, positive_reduction="sum"
+    )
+    minus_log_prior = -torch.log(torch.tensor([0.8, 0.2]))
+    torch.testing.assert_close(printed.class_weight, minus_log_prior)
+    # The default (the authors' scale) keeps their ratio with a mean of 1.
+    default = SharpReCLLoss(class_counts=[80, 20], hard_mixup=False, n_negatives=4)
     torch.testing.assert_close(
-        criterion.class_weight, -torch.log(torch.tensor([0.8, 0.2]))
+        default.class_weight, minus_log_prior / minus_log_prior.mean()
     )
     # With the weight of class 1 at zero, moving the rows of class 1 (samples and
     # prototype) changes the loss only through the other anchors' terms.

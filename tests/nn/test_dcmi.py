@@ -309,7 +309,16 @@ def test_contrastive_loss_never_reaches_either_head(head):
     groups = _groups(_routing("con", head=head))
     assert all(_is_zero(g) for g in groups["head"] + groups["domain_head"])
     assert all(not _is_zero(g) for g in groups["domain_masks"])
-    assert any(not _is_zero(g) for g in groups["body"])
+
+
+def test_contrastive_loss_reaches_the_body_only_when_asked():
+    # By default L_con shapes the domain embeddings only: through the body it
+    # would squeeze h into a few dimensions (see DCMIClassifier).
+    default = _groups(_routing("con"))
+    assert all(_is_zero(g) for g in default["body"])
+    paper = _groups(_routing("con", contrastive_updates_body=True))
+    assert any(not _is_zero(g) for g in paper["body"])
+    assert all(not _is_zero(g) for g in paper["domain_masks"])
 
 
 def test_joint_loss_matches_its_components():
