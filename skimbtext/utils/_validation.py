@@ -25,6 +25,24 @@ def _is_utf8_encodable(text):
     return True
 
 
+def _is_token_list(item):
+    """Whether ``item`` is a sequence of strings, i.e. one tokenised text."""
+    return (
+        isinstance(item, (list, tuple, np.ndarray))
+        and len(item) > 0
+        and all(isinstance(token, str) for token in item)
+    )
+
+
+def _tokenised_error(name, position, item):
+    return ValueError(
+        f"{name} looks like tokenised texts: the item at position {position} is a "
+        f"{type(item).__name__} of strings ({item!r:.40}). Pass one string per "
+        "text, e.g. [' '.join(tokens) for tokens in X]; the encoder's tokenizer "
+        "splits them itself."
+    )
+
+
 def input_kind(X, text_col=None):
     """Tell whether ``X`` holds texts or a numeric feature matrix.
 
@@ -50,7 +68,8 @@ def input_kind(X, text_col=None):
         If ``X`` is a single string, if ``text_col`` is set but ``X`` is not a
         DataFrame with that column, if a DataFrame has several non-numeric
         columns and no ``text_col``, if an array holds strings in several columns,
-        or if a list mixes texts with nested sequences.
+        if a list mixes texts with nested sequences, or if it holds tokenised
+        texts (lists of strings).
 
     Examples
     --------
@@ -100,6 +119,9 @@ def input_kind(X, text_col=None):
         nested = [isinstance(item, (list, tuple, np.ndarray)) for item in X]
         if not any(nested):
             return "text"
+        for position, item in enumerate(X):
+            if _is_token_list(item):
+                raise _tokenised_error("X", position, item)
         if not all(nested):
             flat, row = nested.index(False), nested.index(True)
             raise ValueError(
@@ -233,6 +255,8 @@ def check_texts(X, *, text_col=None, name="X"):
                 f"{name} contains bytes at position {position}; decode them first, "
                 "e.g. item.decode('utf-8', errors='replace')."
             )
+        if _is_token_list(item):
+            raise _tokenised_error(name, position, item)
         raise ValueError(
             f"{name} must contain only strings; the item at position {position} is "
             f"{type(item).__name__} ({item!r:.40}). For numeric features pass a 2-D "

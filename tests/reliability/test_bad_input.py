@@ -183,6 +183,18 @@ FIT_CASES = [
         },
     ),
     Case(
+        "tokenised_texts",
+        [text.split() for text in TEXTS],
+        LABELS,
+        Raises(ValueError, r"looks like tokenised texts: the item at position 0"),
+    ),
+    Case(
+        "tokenised_texts_in_a_series",
+        pd.Series([text.split() for text in TEXTS]),
+        LABELS,
+        Raises(ValueError, r"looks like tokenised texts"),
+    ),
+    Case(
         "non_utf8_bytes",
         _replace_first(TEXTS, b"\xff\xfe caf\xe9"),
         LABELS,
