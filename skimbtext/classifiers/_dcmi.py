@@ -1,6 +1,7 @@
 """DCMIClassifier: domain-aware contrastive knowledge transfer for multi-domain
 imbalanced learning."""
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -48,6 +49,29 @@ def _check_domains(domains, n_samples):
     return values
 
 
+#: Column names that look like domains when ``domain_col`` is not set.
+DOMAIN_LIKE_COLUMNS = ("domain", "domains")
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _warn_about_domain_columns(X):
+    """Warn when a DataFrame holds a domain-like column that fit will not use."""
+    if not isinstance(X, pd.DataFrame):
+        return
+    found = [c for c in X.columns if str(c).lower() in DOMAIN_LIKE_COLUMNS]
+    if found:
+        warnings.warn(
+            f"X has a column {found[0]!r} but domain_col is not set and no domains "
+            "were given: DCMIClassifier trains domain-agnostically (all samples "
+            f"in one domain). Set domain_col={found[0]!r} to use it.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 class DCMIClassifier(BaseTextClassifier):
     """Domain-aware contrastive knowledge transfer for multi-domain imbalanced data.
 
@@ -81,8 +105,10 @@ class DCMIClassifier(BaseTextClassifier):
     column is removed before the rest of ``X`` is read, so a DataFrame of numeric
     columns plus the domain column works too), or as ``domains=`` in ``fit``,
     ``predict`` and ``predict_proba``. Fitted without any domain (e.g. plain numeric
-    arrays), all samples belong to one implicit domain. **A domain unseen in fit
-    does not raise at prediction**: its samples use the relevance-weighted view
+    arrays), all samples belong to one implicit domain; a DataFrame column named
+    ``domain`` or ``domains`` left unused that way gets a warning. **A domain
+    unseen in fit does not raise at prediction** (a warning names it): its samples
+    use the relevance-weighted view
     ``sum_j a_j / sum_k a_k * (h ⊙ m_j)`` with the relevance predicted by the
     domain head (with ``head="per_domain"``, also the relevance-weighted mixture of
     the per-domain heads).
@@ -452,6 +478,17 @@ class DCMIClassifier(BaseTextClassifier):
         values = _check_domains(domains, n_samples)
         # -1 marks a domain unseen in fit.
         ids = pd.Index(self.domains_).get_indexer(values)
+        if (ids < 0).any():
+            unseen = pd.unique(values[ids < 0])
+            shown = ", ".join(repr(_plain(d)) for d in unseen[:5])
+            more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
+            warnings.warn(
+                f"{np.sum(ids < 0)} sample(s) belong to domains unseen in fit "
+                f"({shown}{more}); they use the view weighted by the relevance "
+                "that the domain head predicts for each of them.",
+                UserWarning,
+                stacklevel=4,
+            )
         return {"domain": ids.astype(np.int64)}
 
     # ------------------------------------------------------------------ hooks
@@ -516,6 +553,8 @@ class DCMIClassifier(BaseTextClassifier):
         before the call (see :class:`~skimbtext.TextClassifier`'s ``fit``).
         """
         self._validate_params()
+        if domains is None and self.domain_col is None:
+            _warn_about_domain_columns(X)
         X, domains = self._split_domains(X, domains)
         self._fit(X, y, sample_weight=sample_weight, domains=domains)
         masks = self.net_.module_.domain_masks

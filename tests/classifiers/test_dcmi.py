@@ -1,4 +1,5 @@
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -130,7 +131,10 @@ def test_without_domains_every_sample_shares_one_domain(multidomain):
 
 def test_unseen_domains_do_not_raise(fitted, multidomain):
     X, _, domains = multidomain
-    proba = fitted.predict_proba(X[:4], domains=["a", "new", "b", 7])
+    with pytest.warns(
+        UserWarning, match=r"2 sample\(s\) .* unseen in fit \('new', 7\)"
+    ):
+        proba = fitted.predict_proba(X[:4], domains=["a", "new", "b", 7])
     assert np.isfinite(proba).all()
     # A seen domain is unaffected by unseen neighbours in the batch.
     np.testing.assert_allclose(
@@ -141,7 +145,28 @@ def test_unseen_domains_do_not_raise(fitted, multidomain):
     assert not any(np.allclose(proba[1], p) for p in own)
     mtl = DCMIClassifier(use_mask=False, head="per_domain", **NUMERIC)
     mtl.fit(X, _, domains=domains)
-    assert np.isfinite(mtl.predict_proba(X[:2], domains=["zzz", "a"])).all()
+    with pytest.warns(UserWarning, match="'zzz'"):
+        assert np.isfinite(mtl.predict_proba(X[:2], domains=["zzz", "a"])).all()
+
+
+def test_seen_domains_predict_without_warnings(fitted, multidomain):
+    X, _, domains = multidomain
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted.predict(X, domains=domains)
+
+
+def test_a_domain_column_left_unused_is_named(multidomain):
+    X, y, domains = multidomain
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    frame["Domain"] = pd.factorize(domains)[0]
+    clf = DCMIClassifier(**{**NUMERIC, "max_epochs": 1})
+    with pytest.warns(UserWarning, match="column 'Domain' but domain_col is not set"):
+        clf.fit(frame, y)
+    assert clf.domains_ is None and clf.n_features_in_ == X.shape[1] + 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.set_params(domain_col="Domain").fit(frame, y)
 
 
 @pytest.mark.parametrize(
