@@ -1,5 +1,3 @@
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -151,12 +149,6 @@ def test_polarity_flipping_words_depend_on_domain():
             assert positive[has & (df["domain"] == dom)].mean() > 0.7
         for dom in neg_domains:
             assert positive[has & (df["domain"] == dom)].mean() < 0.3
-
-
-def test_fast():
-    start = time.perf_counter()
-    make_multidomain_reviews(2000, random_state=0)
-    assert time.perf_counter() - start < 1.0
 
 
 def _tfidf_split(df, stratify):
