@@ -225,3 +225,48 @@ def test_common_checks_pass_on_every_cpu_kernel(capability):
         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+LOAD_WITHOUT_CUDA = textwrap.dedent(
+    """
+    import pickle
+    import sys
+    import warnings
+
+    import numpy as np
+    import torch
+
+    assert not torch.cuda.is_available()
+    with open(sys.argv[1], "rb") as file, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = pickle.load(file)
+    X = np.load(sys.argv[2])
+    assert clf.device_.type == "cpu", clf.device_
+    np.save(sys.argv[3], clf.predict_proba(X))
+    """
+)
+
+
+@pytest.mark.skipif(
+    not torch.cuda.is_available(),
+    reason="needs a CUDA device: fits there, then unpickles in a process that "
+    "cannot see it (CUDA_VISIBLE_DEVICES='')",
+)
+@pytest.mark.parametrize(
+    "Classifier", [TextClassifier, DCMIClassifier, SharpReCLClassifier]
+)
+def test_model_fitted_on_cuda_predicts_where_cuda_is_hidden(Classifier, data, tmp_path):
+    X, y = data
+    extra = {"n_negatives": 20} if Classifier is SharpReCLClassifier else {}
+    clf = Classifier(**{**NUMERIC, "device": "cuda"}, **extra).fit(X, y)
+    expected = clf.predict_proba(X)
+    paths = [tmp_path / name for name in ("model.pkl", "X.npy", "proba.npy")]
+    paths[0].write_bytes(pickle.dumps(clf))
+    np.save(paths[1], X)
+    subprocess.run(
+        [sys.executable, "-c", LOAD_WITHOUT_CUDA, *map(str, paths)],
+        check=True,
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
+    )
+    # Other kernels, same weights: equal to float32 rounding.
+    np.testing.assert_allclose(np.load(paths[2]), expected, rtol=1e-4, atol=1e-6)
