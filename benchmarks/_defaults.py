@@ -100,34 +100,44 @@ def _features(texts, embedder):
     return texts if embedder is None else embedder.transform(list(texts))
 
 
-def _fit_and_score(clf, X_fit, y_fit, X_test, y_test):
-    """Fit ``clf``; its test macro-F1, epochs, and seconds to fit and predict."""
-    start = time.perf_counter()
-    clf.fit(X_fit, y_fit)
-    return {
-        "seed": clf.random_state,
-        "macro_f1": f1_score(y_test, clf.predict(X_test), average="macro"),
-        "fit_seconds": time.perf_counter() - start,
-        "epochs": clf.n_epochs_,
-        "train_size": len(y_fit),
-    }
+def _score_rows(rows, splits, *, device, label):
+    """Fit every row's estimator on every ``(seed, X_fit, y_fit, X_test, y_test)``.
+
+    Returns, per row, one record per seed: test macro-F1, epochs, and seconds to
+    fit and predict.
+    """
+    runs = {name: [] for name in rows}
+    for seed, X_fit, y_fit, X_test, y_test in splits:
+        for name, (Estimator, params, _) in rows.items():
+            clf = Estimator(**params, device=device, random_state=seed)
+            start = time.perf_counter()
+            clf.fit(X_fit, y_fit)
+            f1 = f1_score(y_test, clf.predict(X_test), average="macro")
+            runs[name].append(
+                {
+                    "seed": seed,
+                    "macro_f1": f1,
+                    "fit_seconds": time.perf_counter() - start,
+                    "epochs": clf.n_epochs_,
+                    "train_size": len(y_fit),
+                }
+            )
+            print(f"{label} {name}: {f1:.3f}", flush=True)
+    return runs
 
 
 def _single_domain(dataset, ir, *, seeds, data_home, embedder, device):
     X_train, y_train, X_test, y_test = _sharprecl._load(dataset, data_home)
     X_test = _features(X_test, embedder)
-    runs = {name: [] for name in SINGLE_DOMAIN_ROWS}
-    for seed in seeds:
-        X_fit, y_fit = _sharprecl._training_set(X_train, y_train, ir, seed)
-        X_fit = _features(X_fit, embedder)
-        for name, (Estimator, params, _) in SINGLE_DOMAIN_ROWS.items():
-            clf = Estimator(**params, device=device, random_state=seed)
-            runs[name].append(_fit_and_score(clf, X_fit, y_fit, X_test, y_test))
-            print(
-                f"{dataset} ir={ir} {name}: {runs[name][-1]['macro_f1']:.3f}",
-                flush=True,
-            )
-    return runs
+
+    def splits():
+        for seed in seeds:
+            X_fit, y_fit = _sharprecl._training_set(X_train, y_train, ir, seed)
+            yield seed, _features(X_fit, embedder), y_fit, X_test, y_test
+
+    return _score_rows(
+        SINGLE_DOMAIN_ROWS, splits(), device=device, label=f"{dataset} ir={ir}"
+    )
 
 
 def _fine_tuned_split(dataset, data_home, seed):
@@ -170,17 +180,10 @@ def _fine_tuned_split(dataset, data_home, seed):
 
 
 def _fine_tuned(dataset, *, seeds, data_home, device):
-    runs = {name: [] for name in FINE_TUNED_ROWS}
-    for seed in seeds:
-        X_fit, y_fit, X_test, y_test = _fine_tuned_split(dataset, data_home, seed)
-        for name, (Estimator, params, _) in FINE_TUNED_ROWS.items():
-            clf = Estimator(**params, device=device, random_state=seed)
-            runs[name].append(_fit_and_score(clf, X_fit, y_fit, X_test, y_test))
-            print(
-                f"{dataset} fine-tuned {name}: {runs[name][-1]['macro_f1']:.3f}",
-                flush=True,
-            )
-    return runs
+    splits = ((seed, *_fine_tuned_split(dataset, data_home, seed)) for seed in seeds)
+    return _score_rows(
+        FINE_TUNED_ROWS, splits, device=device, label=f"{dataset} fine-tuned"
+    )
 
 
 def _multi_domain(*, seeds, data_home, embedder, device):
@@ -262,17 +265,10 @@ def _best_baseline(runs, key, roles):
 def run(*, profile, seeds, data_home, cache_dir, device, smoke=False):
     """Run the suite and write ``results/defaults_<profile>.md`` / ``.json``."""
     with torch_threads(1):
-        return _run(
-            profile=profile,
-            seeds=seeds,
-            data_home=data_home,
-            cache_dir=cache_dir,
-            device=device,
-            smoke=smoke,
-        )
+        return _run(profile, seeds, data_home, cache_dir, device, smoke)
 
 
-def _run(*, profile, seeds, data_home, cache_dir, device, smoke):
+def _run(profile, seeds, data_home, cache_dir, device, smoke):
     embedder = None
     if profile == "cpu":
         embedder = TextEmbedder(cache_dir=cache_dir, device=device).fit(["warm-up"])

@@ -154,14 +154,24 @@ def length_order(input_ids):
     return canonical_order({"input_ids": input_ids})
 
 
-def _sample_key(fields, names, position):
-    key = []
-    for name in names:
-        value = np.asarray(fields[name][position])
-        if name.endswith("input_ids"):
-            key.append(len(value))
-        key.append(value.tobytes())
-    return tuple(key)
+def _byte_keys(values, n_samples):
+    """One fixed-size byte string per sample (numpy void), compared bytewise."""
+    rows = np.ascontiguousarray(np.asarray(values).reshape(n_samples, -1))
+    if rows.shape[1] == 0:
+        return np.zeros(n_samples, dtype=np.int8)
+    return rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel()
+
+
+def _sort_keys(name, values, n_samples):
+    """Sort keys of one field, least significant first."""
+    if not name.endswith("input_ids"):
+        return [_byte_keys(values, n_samples)]
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=n_samples)
+    padded = np.full((n_samples, lengths.max(initial=0)), -1, dtype=np.int64)
+    padded[np.arange(padded.shape[1]) < lengths[:, None]] = np.concatenate(
+        [np.asarray(ids, dtype=np.int64) for ids in values]
+    )
+    return [_byte_keys(padded, n_samples), lengths]
 
 
 def canonical_order(fields):
@@ -195,7 +205,12 @@ def canonical_order(fields):
     """
     names = sorted(fields, key=lambda name: (not name.endswith("input_ids"), name))
     n_samples = len(fields[names[0]]) if names else 0
-    keys = [_sample_key(fields, names, position) for position in range(n_samples)]
-    return np.asarray(
-        sorted(range(n_samples), key=keys.__getitem__), dtype=np.int64
-    ).reshape(-1)
+    order = np.arange(n_samples)
+    if n_samples == 0:
+        return order
+    # Stable sorts from the least to the most significant key: ties keep the
+    # order of the less significant keys.
+    for name in reversed(names):
+        for key in _sort_keys(name, fields[name], n_samples):
+            order = order[np.argsort(key[order], kind="stable")]
+    return order

@@ -26,11 +26,14 @@ def _is_utf8_encodable(text):
 
 
 def _is_token_list(item):
-    """Whether ``item`` is a sequence of strings, i.e. one tokenised text."""
+    """Whether ``item`` looks like one tokenised text: a sequence of strings.
+
+    Only the first element is looked at, so rows of numbers cost nothing.
+    """
     return (
         isinstance(item, (list, tuple, np.ndarray))
         and len(item) > 0
-        and all(isinstance(token, str) for token in item)
+        and isinstance(item[0], str)
     )
 
 
