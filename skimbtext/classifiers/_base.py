@@ -199,6 +199,23 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         """Return extra skorch callbacks of the method (none by default)."""
         return []
 
+    def _param_groups(self, lr):
+        """Return skorch optimizer param groups of the method (none by default).
+
+        Parameters
+        ----------
+        lr : float
+            The resolved learning rate of the body (``lr`` with ``"auto"``
+            resolved).
+
+        Returns
+        -------
+        groups : list of (pattern, dict)
+            Passed to the net as ``optimizer__param_groups``: parameters of the
+            module whose names match a pattern use that group's options.
+        """
+        return []
+
     def _extra_fields(self, X, *, texts, fitting, **extra):
         """Return extra per-sample model inputs (none by default).
 
@@ -461,6 +478,10 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
                     self.accelerator.print if self.verbose else print
                 ),
             }
+        # Learning rates of the method's own parameters (skorch param groups).
+        param_groups = self._param_groups(lr)
+        if param_groups:
+            placement["optimizer__param_groups"] = param_groups
         net = net_class(
             module=module,
             criterion=self._build_criterion(),

@@ -17,7 +17,14 @@ from ..encoders import EncodedDataset
 from ..losses import COSINE_LOSSES, LOSSES, make_loss
 from ..losses._dcmi import DCMILoss
 from ..nn._dcmi import DCMIModule
-from ._base import BaseTextClassifier
+from ._base import AUTO_LR_MLP, BaseTextClassifier
+
+#: ``mask_lr="auto"`` is this multiple of the heads' learning rate. Adam moves a
+#: parameter by about its learning rate per step whatever the gradient's scale, so
+#: HAT's gradient compensation (written for SGD) does not speed the domain
+#: embeddings up; they start from N(0, 1) and need steps of order 1/100 to change
+#: a mask's sign within a fit of a few hundred steps.
+AUTO_MASK_LR_FACTOR = 10.0
 
 
 def _check_domains(domains, n_samples):
@@ -175,6 +182,21 @@ class DCMIClassifier(BaseTextClassifier):
         One supervised head, or one per domain (MTL).
     head_dropout : float, default=0.5
         Dropout before the supervised head (paper: 0.5).
+    head_lr : float or "auto", default="auto"
+        Learning rate of the supervised head(s) and the domain head, which start
+        from scratch. ``"auto"`` is ``max(lr, 1e-3)``: an MLP head's rate, also
+        when a pretrained encoder is fine-tuned at a small ``lr``. Set it to
+        ``lr`` for the paper's single learning rate.
+    mask_lr : float or "auto", default="auto"
+        Learning rate of the domain embeddings ``v_j``. ``"auto"`` is 10 times
+        the heads' rate. HAT's gradient compensation was written for SGD: with
+        Adam every parameter moves by about its learning rate per step, so
+        embeddings drawn from N(0, 1) and trained at a fine-tuning rate keep the
+        random masks they start with, and the masks cannot tell domains apart
+        (MiniLM fine-tuned on the Amazon reviews with dvd and kitchen reversed:
+        domain-macro AUC 0.78 ± 0.12 with one rate for everything, 0.88 ± 0.02
+        with the automatic rates; MTL 0.89 ± 0.01, domain-agnostic 0.71 ± 0.03).
+        Set it to ``lr`` for the paper's single learning rate.
     loss : str or type, default="ce"
         Supervised loss ``L_sup``: ``"ce"``, ``"logit_adjusted"``, ``"focal"``,
         ``"dice"``, ``"ldam"`` (with a cosine head) or ``"class_balanced"``, or an
@@ -346,6 +368,8 @@ class DCMIClassifier(BaseTextClassifier):
         relevance="learned",
         head="shared",
         head_dropout=0.5,
+        head_lr="auto",
+        mask_lr="auto",
         loss="ce",
         loss_params=None,
         encoder="minilm",
@@ -414,6 +438,8 @@ class DCMIClassifier(BaseTextClassifier):
         self.relevance = relevance
         self.head = head
         self.head_dropout = head_dropout
+        self.head_lr = head_lr
+        self.mask_lr = mask_lr
         self.loss = loss
         self.loss_params = loss_params
 
@@ -518,6 +544,16 @@ class DCMIClassifier(BaseTextClassifier):
             lambda_con=self.lambda_con if self.use_mask else 0.0,
             temperature=self.contrastive_temperature,
         )
+
+    def _param_groups(self, lr):
+        head_lr = max(lr, AUTO_LR_MLP) if self.head_lr == "auto" else self.head_lr
+        groups = [("head.*", {"lr": head_lr}), ("domain_head.*", {"lr": head_lr})]
+        if self.use_mask:
+            mask_lr = (
+                AUTO_MASK_LR_FACTOR * head_lr if self.mask_lr == "auto" else self.mask_lr
+            )
+            groups.append(("domain_masks.*", {"lr": mask_lr}))
+        return groups
 
     def _build_callbacks(self):
         if not self.use_mask:
