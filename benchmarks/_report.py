@@ -40,7 +40,7 @@ def _portable(arguments):
     return portable
 
 
-def environment(device):
+def describe_environment(device):
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -79,14 +79,18 @@ def figure_path(suite, what):
     return RESULTS / f"{suite}_{what}.png"
 
 
-def write(suite, *, title, notes, columns, rows, raw, device, figures=()):
+def write(
+    suite, *, title, notes, columns, rows, raw, device, figures=(), environment=None
+):
     """Write ``results/<suite>.md`` and ``.json``; ``rows`` are lists of cells.
 
     ``figures`` holds ``(what, caption)`` pairs of figures already drawn to
     :func:`figure_path`; the Markdown links them below the table.
+    ``environment`` replaces the description of this machine (same keys as
+    :func:`describe_environment`) when the results were measured on another one.
     """
     RESULTS.mkdir(parents=True, exist_ok=True)
-    env = environment(device)
+    env = describe_environment(device) if environment is None else environment
     lines = [
         f"# {title}",
         "",

@@ -194,8 +194,9 @@ class DCMIClassifier(BaseTextClassifier):
         embeddings drawn from N(0, 1) and trained at a fine-tuning rate keep the
         random masks they start with, and the masks cannot tell domains apart
         (MiniLM fine-tuned on the Amazon reviews with dvd and kitchen reversed:
-        domain-macro AUC 0.78 ± 0.12 with one rate for everything, 0.88 ± 0.02
-        with the automatic rates; MTL 0.89 ± 0.01, domain-agnostic 0.71 ± 0.03).
+        domain-macro AUC 0.78 ± 0.15 with one rate for everything, 0.88 ± 0.02
+        with the automatic rates; MTL 0.89 ± 0.02, domain-agnostic 0.71 ± 0.04;
+        ``benchmarks/results/dcmi_gpu.md``).
         Set it to ``lr`` for the paper's single learning rate.
     loss : str or type, default="ce"
         Supervised loss ``L_sup``: ``"ce"``, ``"logit_adjusted"``, ``"focal"``,
