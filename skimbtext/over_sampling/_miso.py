@@ -34,6 +34,11 @@ from ._miso_training import MISOTrainingNet, TrainingPhases
 __all__ = ["MISOSampler", "find_difficult_samples"]
 
 
+#: The fewest samples of a class that MISO over-samples: with one, every new
+#: sample would be written from the same source.
+MIN_CLASS_SIZE = 2
+
+
 def find_difficult_samples(X, y, *, n_neighbors=5):
     """Mask of the samples with at least one other-class sample among k neighbours.
 
@@ -395,6 +400,7 @@ class MISOSampler(BaseOverSampler):
                 f"latent_dim={self.latent_dim} must be a multiple of "
                 f"n_heads={self.n_heads}."
             )
+        self._check_class_sizes(y)
         seed = draw_seed(self.random_state)
         rng = np.random.RandomState(seed)
         self.device_ = resolve_device(self.device)
@@ -510,6 +516,32 @@ class MISOSampler(BaseOverSampler):
                 pair[name] = values[minority_positions]
                 pair["majority_" + name] = values[majority_positions]
         return pair
+
+    def _check_class_sizes(self, y):
+        """Raise when the data are too small for the neighbours or a source class.
+
+        Difficult samples are found among the ``k_neighbors`` nearest samples of
+        all classes, so there must be more samples than ``k_neighbors``; a class
+        to over-sample needs at least 2 samples, or every new sample would be
+        written from the same single source.
+        """
+        if len(y) <= self.k_neighbors:
+            raise ValueError(
+                f"k_neighbors={self.k_neighbors} needs more samples than that, but "
+                f"there are only {len(y)}; lower k_neighbors."
+            )
+        classes, counts = np.unique(y, return_counts=True)
+        sizes = dict(zip(classes.tolist(), counts.tolist()))
+        for label, n_new in self.sampling_strategy_.items():
+            key = label.item() if isinstance(label, np.generic) else label
+            if n_new > 0 and sizes[key] < MIN_CLASS_SIZE:
+                raise ValueError(
+                    f"Class {key!r} has {sizes[key]} sample, too few to over-sample: "
+                    f"MISOSampler writes new samples from at least {MIN_CLASS_SIZE} "
+                    "sources of a class (SMOTE would need k_neighbors + 1 = "
+                    f"{self.k_neighbors + 1}). Gather more samples of the class or "
+                    "leave it out of sampling_strategy."
+                )
 
     def _oversample_class(
         self, fields, is_minority, label, n_samples, input_size, rng, start, end, banned

@@ -145,6 +145,23 @@ def test_width_must_split_into_heads():
         MISOSampler(**{**FAST, "latent_dim": 9}).fit_resample(X, [0] * 7 + [1] * 3)
 
 
+def test_a_class_with_one_sample_is_named_not_copied():
+    texts = HAM + SPAM[:1]
+    with pytest.raises(ValueError, match=r"Class 1 has 1 sample.*k_neighbors \+ 1"):
+        MISOSampler(**TEXT).fit_resample(texts, [0] * len(HAM) + [1])
+    # Left out of the strategy, the class is kept as it is.
+    X = np.random.RandomState(0).normal(size=(12, 2))
+    y = [0] * 8 + [1] * 3 + [2]
+    _, y_res = MISOSampler(**FAST, sampling_strategy={1: 8}).fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [8, 8, 1]
+
+
+def test_more_neighbours_than_samples_is_refused():
+    X = np.random.RandomState(0).normal(size=(10, 2))
+    with pytest.raises(ValueError, match="k_neighbors=10 needs more samples"):
+        MISOSampler(**{**FAST, "k_neighbors": 10}).fit_resample(X, [0] * 7 + [1] * 3)
+
+
 @pytest.fixture(scope="module")
 def text_result():
     texts = HAM + SPAM
@@ -234,7 +251,9 @@ def test_each_anchor_follows_its_own_difficult_source():
     texts, labels = ham + spam, [0] * len(ham) + [1] * len(spam)
     params = {
         **TEXT,
-        "k_neighbors": 40,  # every spam text is difficult, so each is a source
+        # More neighbours than there are spam texts: every spam text is
+        # difficult, so each is a source.
+        "k_neighbors": len(ham),
         "latent_dim": 32,
         "n_heads": 4,
         "pretrain_epochs": 30,

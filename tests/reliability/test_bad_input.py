@@ -278,14 +278,22 @@ FIT_CASES = [
         TEXTS,
         np.array(["pos"] + ["neg"] * (N - 1)),
         OK,
-        overrides=NO_LABELS,
+        overrides={
+            **NO_LABELS,
+            # MISO writes a class's new texts from at least 2 of its samples.
+            "MISOSampler": Raises(ValueError, "Class 'pos' has 1 sample"),
+        },
     ),
     Case(
         "three_classes_one_singleton",
         TEXTS,
         np.array(["pos", "mid"] + ["neg", "pos"] * 5),
         OK,
-        overrides=NO_LABELS,
+        overrides={
+            **NO_LABELS,
+            # MISO writes a class's new texts from at least 2 of its samples.
+            "MISOSampler": Raises(ValueError, "Class 'mid' has 1 sample"),
+        },
     ),
     # ---- numeric input
     Case(
