@@ -356,9 +356,9 @@ def _run(profile, seeds, data_home, cache_dir, device, smoke):
         "Amazon). `DCMIClassifier()` on the "
         "altered labels is far above D-AL but below MTL: a shared head over "
         "non-negative masks can invert a domain's decision only through units "
-        "the body dedicates to that domain (even hand-made disjoint masks reach "
-        "only 0.712, and masks trained 300 times faster 0.737, both below MTL); "
-        "see 'Where DCMI stands' in the DCMI user guide.",
+        "that a frozen encoder cannot dedicate to that domain (even hand-made disjoint "
+        "masks reach only 0.712). With MiniLM fine-tuned it is level with MTL "
+        "(`dcmi_gpu.md`); see 'Where DCMI stands' in the DCMI user guide.",
         "*Verdict*: a method's mean against its baseline's; **loses** when below "
         "by more than the larger standard deviation of the two. *Reference* rows "
         "give the paper's printed form of a default that was changed "
