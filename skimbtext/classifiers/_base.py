@@ -38,11 +38,12 @@ from sklearn.utils.validation import (
     column_or_1d,
     validate_data,
 )
-from skorch.callbacks import EarlyStopping, GradientNormClipping, ProgressBar
+from skorch.callbacks import EarlyStopping, GradientNormClipping
 from skorch.helper import predefined_split
 from torch.utils.data import DataLoader
 
 from ..callbacks import DeferredRebalancing
+from ..callbacks._progress import LogSink, discard, epoch_progress
 from ..encoders import (
     EncodedDataset,
     MLPEncoder,
@@ -440,11 +441,18 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         train_idx, valid_idx = self._split(y_encoded)
         train_set = EncodedDataset(fields, y_encoded, order=train_idx)
         callbacks = list(self._build_callbacks())
+        # skorch's messages, written around the progress bar (on the main process
+        # with accelerate); skorch prints with ``print`` only when verbose.
+        log = LogSink(None if self.accelerator is None else self.accelerator.print)
         train_split = None
         if valid_idx is not None:
             train_split = predefined_split(EncodedDataset(fields, y_encoded, valid_idx))
             callbacks.append(
-                EarlyStopping(patience=self.n_iter_no_change, load_best=True)
+                EarlyStopping(
+                    patience=self.n_iter_no_change,
+                    load_best=True,
+                    sink=log if self.verbose else print,
+                )
             )
         if self.deferred_rebalancing is not None:
             callbacks.append(
@@ -452,11 +460,18 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             )
         if self.max_grad_norm is not None:
             callbacks.append(GradientNormClipping(self.max_grad_norm))
-        if self.verbose:
-            callbacks.append(ProgressBar())
+        trains_transformer = isinstance(body, TransformerEncoder)
+        # One bar per fit (see skimbtext.callbacks._progress for the rules), on
+        # the main process only.
+        progress = epoch_progress(
+            self.verbose, long_work=trains_transformer, desc=type(self).__name__
+        )
+        if self.accelerator is not None and not self.accelerator.is_main_process:
+            progress = None
+        if progress is not None:
+            callbacks.append(progress)
         callbacks.extend(self.callbacks or [])
         optimizer = OPTIMIZERS.get(self.optimizer, self.optimizer)
-        trains_transformer = isinstance(body, TransformerEncoder)
         lr = self.lr
         if lr == "auto":
             lr = AUTO_LR_TRANSFORMER if trains_transformer else AUTO_LR_MLP
@@ -470,14 +485,9 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             net_class, placement = TrainingNet, {"device": str(self.device_)}
         else:
             net_class = AcceleratedTrainingNet
-            placement = {
-                "device": None,
-                "accelerator": self.accelerator,
-                # skorch prints with any sink but ``print`` whatever the verbosity.
-                "callbacks__print_log__sink": (
-                    self.accelerator.print if self.verbose else print
-                ),
-            }
+            placement = {"device": None, "accelerator": self.accelerator}
+        # skorch's per-epoch table at verbose>=2 only, coloured on a terminal only.
+        placement["callbacks__print_log__sink"] = log if self.verbose >= 2 else discard
         # Learning rates of the method's own parameters (skorch param groups).
         param_groups = self._param_groups(lr)
         if param_groups:
@@ -509,7 +519,11 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             verbose=self.verbose,
             **placement,
         )
-        return net.fit(train_set, y=None)
+        try:
+            return net.fit(train_set, y=None)
+        finally:
+            if progress is not None:
+                progress.close()  # skorch skips on_train_end when a fit fails
 
     # ------------------------------------------------------------------ predict
 

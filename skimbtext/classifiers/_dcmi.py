@@ -273,7 +273,13 @@ class DCMIClassifier(BaseTextClassifier):
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, dropout, shuffling and splits.
     verbose : int, default=0
-        Print a per-epoch log when positive.
+        Progress of training. ``0`` prints nothing, except that a fit that
+        fine-tunes a transformer (text input without ``freeze_encoder``) shows a
+        progress bar (epochs, with an ETA) when stderr is a terminal or in a
+        Jupyter kernel, erased when the fit ends; ``1`` always shows the bar and
+        keeps it; ``2`` also prints skorch's per-epoch table (ANSI colours only
+        when stdout is a terminal). ``TQDM_DISABLE=1`` in the environment hides
+        the bars.
 
     Attributes
     ----------

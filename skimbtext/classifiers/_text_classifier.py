@@ -103,7 +103,13 @@ class TextClassifier(BaseTextClassifier):
         Seeds weight initialisation, dropout, shuffling and the validation
         split: with an int, a CPU fit is repeatable bit for bit.
     verbose : int, default=0
-        Print a per-epoch log and progress bars when positive.
+        Progress of training. ``0`` prints nothing, except that a fit that
+        fine-tunes a transformer (text input without ``freeze_encoder``) shows a
+        progress bar (epochs, with an ETA) when stderr is a terminal or in a
+        Jupyter kernel, erased when the fit ends; ``1`` always shows the bar and
+        keeps it; ``2`` also prints skorch's per-epoch table (ANSI colours only
+        when stdout is a terminal). ``TQDM_DISABLE=1`` in the environment hides
+        the bars.
 
     Attributes
     ----------

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from ..callbacks._progress import progress_options
 from ..encoders import (
     EncodedDataset,
     PadCollator,
@@ -68,7 +69,9 @@ class TextEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation of randomly initialised encoders (``"tiny-bert"``).
     verbose : int, default=0
-        Show a progress bar while encoding when positive.
+        Show a progress bar (batches, with an ETA) while encoding when positive;
+        ``0`` prints nothing. ``TQDM_DISABLE=1`` in the environment hides the
+        bar.
 
     Attributes
     ----------
@@ -211,7 +214,9 @@ class TextEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         )
         chunks = []
         with torch.inference_mode():
-            for inputs, _ in tqdm(loader, disable=not self.verbose, desc="embedding"):
+            for inputs, _ in tqdm(
+                loader, desc="embedding", **progress_options(self.verbose)
+            ):
                 inputs = {
                     name: value.to(self.device_) for name, value in inputs.items()
                 }

@@ -12,11 +12,16 @@ from imblearn.utils import check_target_type
 from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
-from skorch.callbacks import ProgressBar
 from torch import nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from ..callbacks._progress import (
+    LogSink,
+    discard,
+    epoch_progress,
+    progress_options,
+)
 from ..encoders import EncodedDataset, PadCollator, load_tokenizer, tokenize
 from ..metrics import difficult_sample_mask
 from ..nn._miso import MISONetwork
@@ -170,7 +175,12 @@ class MISOSampler(BaseOverSampler):
     random_state : int, RandomState instance or None, default=None
         Seeds pairing, initialisation, training and generation.
     verbose : int, default=0
-        Progress bars (training and generation) when positive.
+        Progress of the generators' training (one bar per class, in epochs, with
+        an ETA) and of anchor generation. ``0`` prints nothing, except that in a
+        terminal (stderr is a TTY) or a Jupyter kernel these bars are shown and
+        erased when done; ``1`` always shows them and keeps them; ``2`` also
+        prints skorch's per-epoch table (ANSI colours only when stdout is a
+        terminal). ``TQDM_DISABLE=1`` in the environment hides the bars.
 
     Attributes
     ----------
@@ -576,8 +586,11 @@ class MISOSampler(BaseOverSampler):
         callbacks = [
             TrainingPhases(self.pretrain_epochs, self.mine_pretrain_epochs),
         ]
-        if self.verbose:
-            callbacks.append(ProgressBar())
+        progress = epoch_progress(
+            self.verbose, long_work=True, desc=f"MISO generator for {label!r}"
+        )
+        if progress is not None:
+            callbacks.append(progress)
         net = MISOTrainingNet(
             module=module,
             criterion=criterion,
@@ -599,9 +612,15 @@ class MISOSampler(BaseOverSampler):
             word_dropout=self.word_dropout,
             device=str(self.device_),
             verbose=self.verbose,
+            # skorch's per-epoch table at verbose>=2, coloured on a terminal only.
+            callbacks__print_log__sink=LogSink() if self.verbose >= 2 else discard,
         )
         started = time.perf_counter()
-        net.fit(train_set, y=None)
+        try:
+            net.fit(train_set, y=None)
+        finally:
+            if progress is not None:
+                progress.close()  # skorch skips on_train_end when a fit fails
         self.timings_["training"] += time.perf_counter() - started
         self.training_history_[label] = net.history.to_list()
 
@@ -618,7 +637,9 @@ class MISOSampler(BaseOverSampler):
         module = net.module_.eval()
         with torch.inference_mode():
             for inputs, _ in tqdm(
-                loader, disable=not self.verbose, desc=f"anchors for {label!r}"
+                loader,
+                desc=f"anchors for {label!r}",
+                **progress_options(self.verbose, long_work=True),
             ):
                 inputs = {k: v.to(self.device_) for k, v in inputs.items()}
                 generated.extend(self._generate(module, inputs, start, end, banned))

@@ -286,12 +286,17 @@ def test_in_imblearn_pipeline_and_grid_search(reviews):
     assert search.predict(texts[:3]).shape == (3,)
 
 
-def test_verbose_prints_an_epoch_log(blobs, capsys):
+def test_verbose_levels_show_a_bar_then_the_epoch_table(blobs, capsys):
     X, y = blobs
+    TextClassifier(verbose=2, **{**NUMERIC, "max_epochs": 2}).fit(X, y)
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.out  # skorch's per-epoch table
+    assert "2/2" in captured.err  # the epoch bar
     TextClassifier(verbose=1, **{**NUMERIC, "max_epochs": 2}).fit(X, y)
-    assert "train_loss" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert captured.out == "" and "2/2" in captured.err
     TextClassifier(verbose=0, **{**NUMERIC, "max_epochs": 2}).fit(X, y)
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr() == ("", "")
 
 
 def test_series_labels_and_pandas_text_index_are_ignored(reviews):
