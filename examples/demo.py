@@ -9,9 +9,9 @@ generator (no data download, no network):
   reviews) followed by :class:`~skimbtext.SharpReCLClassifier`;
 - :class:`~skimbtext.DCMIClassifier`, which also reads the domain of each review.
 
-Prints imbalanced-learn's classification report for each, what MISO found and
-generated, and a summary of macro-F1 and the ROC-AUC averaged over domains. The
-gallery example ``plot_quickstart.py`` shows reviews written by MISO.
+Prints imbalanced-learn's classification report for each, what MISO found and a
+few reviews it wrote beside their sources, and a summary of macro-F1 and the
+ROC-AUC averaged over domains.
 
 Run with ``make demo`` (or ``python examples/demo.py``); a few minutes on two CPU
 cores. torch runs with one thread unless ``OMP_NUM_THREADS`` says otherwise.
@@ -126,16 +126,25 @@ def main():
     print(pd.DataFrame(summary).set_index("model").to_string())
 
 
-def show_anchors(miso, train):
-    """Print what the fitted MISOSampler found and generated."""
-    sources = np.unique(miso.anchor_sources_)
-    example = train["text"].to_numpy()[sources[0]]
+def show_anchors(miso, train, n_shown=3):
+    """Print what the fitted MISOSampler found and a few reviews it wrote.
+
+    A pipeline keeps no resampled data, so the sampler runs once more on the same
+    training reviews; with its ``random_state`` it writes the same reviews.
+    """
+    texts = train["text"].to_numpy()
+    written, _ = miso.fit_resample(train["text"], train["label"])
+    written = np.asarray(written, dtype=object)[len(texts) :]
     for label, share in miso.difficult_share_.items():
         print(
             f"MISO, class {label!r}: {share:.0%} of its training reviews are "
             f"difficult; {miso.n_generated_[label]} new reviews were written from "
-            f"{len(sources)} of them, e.g. from {example!r}"
+            f"{len(np.unique(miso.anchor_sources_))} of them. A few, each under "
+            "its source:"
         )
+    for source, review in zip(miso.anchor_sources_[:n_shown], written[:n_shown]):
+        print(f"  source:  {texts[source]}")
+        print(f"  written: {review}")
     print()
 
 
