@@ -270,3 +270,35 @@ def test_each_anchor_follows_its_own_difficult_source():
         for anchor in anchors
     ]
     assert np.mean([c == s for c, s in zip(closest, sources)]) >= 0.75
+
+
+def test_generator_objective_is_the_formula_on_stub_critics(monkeypatch):
+    """(1 − α)·L_MI + α·L_adv + rec, with L_MI = Î(K;Q̄) − Î(Q;Q̄) and α = 1/τ."""
+    import torch
+
+    from skimbtext.over_sampling import _miso_training
+
+    def stub_critics(self, query, fused, key, bounds=None):
+        # Î(Q;Q̄) = 0.3 and Î(K;Q̄) = 1.1, whatever the samples.
+        return (
+            torch.tensor(0.3, requires_grad=True),
+            torch.tensor(1.1, requires_grad=True),
+        )
+
+    monkeypatch.setattr(
+        _miso_training.MISOTrainingNet, "_mutual_information", stub_critics
+    )
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    sampler = MISOSampler(**{**FAST, "pretrain_epochs": 1, "adversarial_epochs": 1})
+    sampler.fit_resample(X, [0] * 30 + [1] * 10)
+    alpha = 1 / 3  # τ = 30 majority / 10 minority samples
+    batches = sampler.training_history_[1][-1]["batches"]
+    assert batches and all("adversarial" in batch for batch in batches)
+    for batch in batches:
+        assert batch["mi_loss"] == pytest.approx(1.1 - 0.3)
+        expected = (
+            (1 - alpha) * batch["mi_loss"]
+            + alpha * batch["adversarial"]
+            + batch["reconstruction"]
+        )
+        assert batch["train_loss"] == pytest.approx(expected, rel=1e-5)
