@@ -1,6 +1,8 @@
 """The README's example runs, and prints what the README says it prints."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,12 +26,25 @@ def test_the_readme_shows_one_example_and_its_output():
     assert len(_scores(_blocks("text")[0])) == 3
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")
-def test_the_readme_example_prints_what_the_readme_shows(capsys):
-    exec(compile(_blocks("python")[0], str(README), "exec"), {})
-    printed = _scores(capsys.readouterr().out)
+def test_the_readme_example_prints_what_the_readme_shows():
+    # In a fresh process, as a reader runs it.
+    run = subprocess.run(
+        [sys.executable, "-c", _blocks("python")[0]],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    printed = _scores(run.stdout)
     shown = _scores(_blocks("text")[0])
     assert printed.keys() == shown.keys()
-    # Float order differs between CPUs: the scores agree to rounding.
-    for name, score in shown.items():
-        assert printed[name] == pytest.approx(score, abs=0.02), name
+    # Float order differs between CPUs: the scores agree to rounding, except
+    # MISO + SharpReCL, which the README says moves between 0.50 and 0.58.
+    low, high = map(
+        float,
+        re.search(
+            r"between about ([0-9.]+) and ([0-9.]+)", README.read_text()
+        ).groups(),
+    )
+    assert low - 0.02 <= printed["MISO + SharpReCL"] <= high + 0.02
+    for name in ("SMOTE + LogisticRegression", "ADASYN + LogisticRegression"):
+        assert printed[name] == pytest.approx(shown[name], abs=0.02), name
