@@ -557,7 +557,9 @@ class DCMIClassifier(BaseTextClassifier):
         groups = [("head.*", {"lr": head_lr}), ("domain_head.*", {"lr": head_lr})]
         if self.use_mask:
             mask_lr = (
-                AUTO_MASK_LR_FACTOR * head_lr if self.mask_lr == "auto" else self.mask_lr
+                AUTO_MASK_LR_FACTOR * head_lr
+                if self.mask_lr == "auto"
+                else self.mask_lr
             )
             groups.append(("domain_masks.*", {"lr": mask_lr}))
         return groups

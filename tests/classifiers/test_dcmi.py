@@ -497,7 +497,12 @@ def test_auto_learning_rates_follow_a_larger_lr(multidomain):
     X, y, domains = multidomain
     clf = DCMIClassifier(lr=0.01, max_epochs=1, random_state=0, device="cpu")
     rates = _learning_rates(clf.fit(X, y, domains=domains))
-    assert rates == {"body": 0.01, "head": 0.01, "domain_head": 0.01, "domain_masks": 0.1}
+    assert rates == {
+        "body": 0.01,
+        "head": 0.01,
+        "domain_head": 0.01,
+        "domain_masks": 0.1,
+    }
 
 
 def test_masks_decide_per_domain_at_fine_tuning_learning_rates():
