@@ -1,10 +1,17 @@
-"""DCMI's soft contrastive loss and its joint training objective."""
+"""DCMI's objective: the soft contrastive loss (Eq. 5), from the cosines of the
+augmented view with the domain-aware views to the binary cross-entropy on them,
+the domain classification loss and their weighted sum (Eq. 6)."""
+
+from contextlib import nullcontext
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._common import _check_non_negative, _check_reduction, _reduce
+from ._common import _check_non_negative
+
+# F.normalize's floor on a vector norm; squared for the factorised norms.
+_NORM_EPS = 1e-12
 
 
 def _check_positive(name, value):
@@ -14,32 +21,68 @@ def _check_positive(name, value):
     return value
 
 
-def view_cosine_similarity(anchor, views):
-    """Cosine of each anchor with each of its views.
+def masked_view_similarity(encoded, masks, anchor_gate):
+    r"""Cosine similarity of the augmented view with every domain-aware view
+    (the :math:`s_{ij}` of DCMI's Eq. 5).
+
+    With the domain-aware views :math:`\hat h_i^j = h_i \odot m_j` and the augmented
+    view :math:`\bar h_i = h_i \odot g_i` (``g_i`` = ``anchor_gate[i]``, e.g. the
+    relevance-weighted average of the masks), returns
+    :math:`\cos(\bar h_i, \hat h_i^j)` for every sample ``i`` and domain ``j``, as
+    ``F.normalize`` would on the explicit ``(B, M, d)`` tensor of views. It is
+    computed from two ``(B, d) @ (d, M)`` products instead:
+
+    - :math:`\bar h_i \cdot \hat h_i^j = \sum_k h_{ik}^2 g_{ik} m_{jk}`,
+    - :math:`\lVert \hat h_i^j \rVert^2 = \sum_k h_{ik}^2 m_{jk}^2`,
+
+    so memory stays ``O(B·M + M·d)`` with thousands of domains.
 
     Parameters
     ----------
-    anchor : torch.Tensor of shape (B, d)
-        One vector per sample (DCMI: the augmented view).
-    views : torch.Tensor of shape (B, M, d)
-        ``M`` vectors per sample (DCMI: the domain-aware views).
+    encoded : torch.Tensor of shape (B, d)
+        Encoder outputs ``h``.
+    masks : torch.Tensor of shape (M, d)
+        Domain masks ``m``.
+    anchor_gate : torch.Tensor of shape (B, d)
+        Gate of the augmented view of each sample.
 
     Returns
     -------
     similarity : torch.Tensor of shape (B, M)
-        Dot products of the L2-normalised vectors.
 
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._dcmi import view_cosine_similarity
-    >>> view_cosine_similarity(torch.tensor([[1.0, 0.0]]),
-    ...                        torch.tensor([[[2.0, 0.0], [0.0, 3.0]]]))
+    >>> from skimbtext.losses._dcmi import masked_view_similarity
+    >>> masks = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    >>> masked_view_similarity(torch.ones(1, 2), masks, masks[:1])
     tensor([[1., 0.]])
     """
-    anchor = F.normalize(anchor, dim=-1)
-    views = F.normalize(views, dim=-1)
-    return torch.einsum("bd,bmd->bm", anchor, views)
+    autocast = torch.is_autocast_enabled(encoded.device.type)
+    # Squared norms lose most of their precision in 16-bit floats.
+    context = (
+        torch.autocast(encoded.device.type, enabled=False)
+        if autocast
+        else nullcontext()
+    )
+    with context:
+        dtype = torch.promote_types(encoded.dtype, torch.float32)
+        encoded, masks, anchor_gate = (
+            encoded.to(dtype),
+            masks.to(dtype),
+            anchor_gate.to(dtype),
+        )
+        squared = encoded * encoded
+        weighted = squared * anchor_gate
+        dot = weighted @ masks.T
+        view_norm = (squared @ (masks * masks).T).clamp_min(_NORM_EPS**2).sqrt()
+        anchor_norm = (
+            (weighted * anchor_gate)
+            .sum(-1, keepdim=True)
+            .clamp_min(_NORM_EPS**2)
+            .sqrt()
+        )
+        return dot / (anchor_norm * view_norm)
 
 
 def soft_contrastive_loss(similarity, relevance, *, temperature=1.0):
@@ -114,59 +157,6 @@ def domain_classification_loss(domain_logits, domain):
     return F.binary_cross_entropy_with_logits(logits, target, reduction="none").mean(-1)
 
 
-class SoftContrastiveLoss(nn.Module):
-    r"""DCMI's soft contrastive loss on an anchor and its ``M`` views.
-
-    L2-normalises the anchor (the augmented view :math:`\bar h_i`) and every view
-    (:math:`\hat h_i^j`), and applies :func:`soft_contrastive_loss` to their
-    cosines with the relevance :math:`a_i^j` as soft labels: a view of a relevant
-    domain is pulled towards the anchor, a view of an irrelevant one pushed away.
-
-    Parameters
-    ----------
-    temperature : float, default=1.0
-        ``t`` (``> 0``), the paper's value is 1.
-    reduction : {"mean", "sum", "none"}, default="mean"
-        Over samples; ``"mean"`` is the paper's :math:`L_{con}`.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from skimbtext.losses._dcmi import SoftContrastiveLoss
-    >>> anchor = torch.tensor([[1.0, 0.0]])
-    >>> views = torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])
-    >>> loss = SoftContrastiveLoss()(anchor, views, torch.tensor([[1.0, 0.0]]))
-    >>> round(loss.item(), 4)
-    1.0064
-    """
-
-    def __init__(self, *, temperature=1.0, reduction="mean"):
-        super().__init__()
-        self.temperature = _check_positive("temperature", temperature)
-        self.reduction = _check_reduction(reduction)
-
-    def forward(self, anchor, views, relevance):
-        """Loss of ``anchor`` (B, d) against ``views`` (B, M, d) with ``relevance``."""
-        if anchor.ndim != 2 or views.ndim != 3 or views.shape[0] != anchor.shape[0]:
-            raise ValueError(
-                "anchor must have shape (B, d) and views (B, M, d); got "
-                f"{tuple(anchor.shape)} and {tuple(views.shape)}."
-            )
-        if relevance.shape != views.shape[:2]:
-            raise ValueError(
-                f"relevance must have shape {tuple(views.shape[:2])}; got "
-                f"{tuple(relevance.shape)}."
-            )
-        similarity = view_cosine_similarity(anchor, views)
-        losses = soft_contrastive_loss(
-            similarity, relevance, temperature=self.temperature
-        )
-        return _reduce(losses, self.reduction)
-
-    def extra_repr(self):
-        return f"temperature={self.temperature}, reduction={self.reduction!r}"
-
-
 class DCMILoss(nn.Module):
     r"""The joint objective of DCMI, one value per sample (DCMI Eq. 6).
 
@@ -236,16 +226,11 @@ class DCMILoss(nn.Module):
         }
 
     def forward(self, output, target):
-        logits, domain_logits, view_similarity, relevance, domain = output[:5]
-        losses = self.supervised_loss(logits, target).float()
-        if self.lambda_dom:
-            losses = losses + self.lambda_dom * domain_classification_loss(
-                domain_logits, domain
-            )
-        if self.lambda_con:
-            losses = losses + self.lambda_con * soft_contrastive_loss(
-                view_similarity, relevance, temperature=self.temperature
-            )
+        parts = self.components(output, target)
+        losses = parts["sup"].float()
+        for term, weight in (("dom", self.lambda_dom), ("con", self.lambda_con)):
+            if weight:  # a term of weight 0 never reaches the sum (no 0 * NaN)
+                losses = losses + weight * parts[term]
         return losses
 
     def extra_repr(self):

@@ -10,13 +10,13 @@ products, never with a Python loop over domains.
 """
 
 import math
-from contextlib import nullcontext
 from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..losses._dcmi import masked_view_similarity
 from ._classifier import CosineLinear
 
 #: HAT clamps the argument of cosh in the gradient compensation at this value
@@ -25,8 +25,6 @@ from ._classifier import CosineLinear
 COSH_BOUND = 50.0
 #: ... and clamps the domain embeddings to this range after every optimiser step.
 EMBEDDING_BOUND = 6.0
-# F.normalize's floor on a vector norm; squared for the factorised norms below.
-_NORM_EPS = 1e-12
 
 
 def hat_compensation_factor(embedding, tau, tau_min, cosh_bound=COSH_BOUND):
@@ -220,69 +218,6 @@ class PerDomainLinear(nn.Module):
             f"in_features={in_features}, out_features={out_features}, "
             f"n_domains={n_domains}, cosine={self.cosine}"
         )
-
-
-def masked_view_similarity(encoded, masks, anchor_gate):
-    r"""Cosine similarity of the augmented view with every domain-aware view.
-
-    With the domain-aware views :math:`\hat h_i^j = h_i \odot m_j` and the augmented
-    view :math:`\bar h_i = h_i \odot g_i` (``g_i`` = ``anchor_gate[i]``, e.g. the
-    relevance-weighted average of the masks), returns
-    :math:`\cos(\bar h_i, \hat h_i^j)` for every sample ``i`` and domain ``j``, as
-    ``F.normalize`` would on the explicit ``(B, M, d)`` tensor of views. It is
-    computed from two ``(B, d) @ (d, M)`` products instead:
-
-    - :math:`\bar h_i \cdot \hat h_i^j = \sum_k h_{ik}^2 g_{ik} m_{jk}`,
-    - :math:`\lVert \hat h_i^j \rVert^2 = \sum_k h_{ik}^2 m_{jk}^2`,
-
-    so memory stays ``O(B·M + M·d)`` with thousands of domains.
-
-    Parameters
-    ----------
-    encoded : torch.Tensor of shape (B, d)
-        Encoder outputs ``h``.
-    masks : torch.Tensor of shape (M, d)
-        Domain masks ``m``.
-    anchor_gate : torch.Tensor of shape (B, d)
-        Gate of the augmented view of each sample.
-
-    Returns
-    -------
-    similarity : torch.Tensor of shape (B, M)
-
-    Examples
-    --------
-    >>> import torch
-    >>> from skimbtext.nn._dcmi import masked_view_similarity
-    >>> masks = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
-    >>> masked_view_similarity(torch.ones(1, 2), masks, masks[:1])
-    tensor([[1., 0.]])
-    """
-    autocast = torch.is_autocast_enabled(encoded.device.type)
-    # Squared norms lose most of their precision in 16-bit floats.
-    context = (
-        torch.autocast(encoded.device.type, enabled=False)
-        if autocast
-        else nullcontext()
-    )
-    with context:
-        dtype = torch.promote_types(encoded.dtype, torch.float32)
-        encoded, masks, anchor_gate = (
-            encoded.to(dtype),
-            masks.to(dtype),
-            anchor_gate.to(dtype),
-        )
-        squared = encoded * encoded
-        weighted = squared * anchor_gate
-        dot = weighted @ masks.T
-        view_norm = (squared @ (masks * masks).T).clamp_min(_NORM_EPS**2).sqrt()
-        anchor_norm = (
-            (weighted * anchor_gate)
-            .sum(-1, keepdim=True)
-            .clamp_min(_NORM_EPS**2)
-            .sqrt()
-        )
-        return dot / (anchor_norm * view_norm)
 
 
 class _Encoded(NamedTuple):

@@ -6,10 +6,9 @@ import torch
 from skimbtext.losses import FocalLoss
 from skimbtext.losses._dcmi import (
     DCMILoss,
-    SoftContrastiveLoss,
     domain_classification_loss,
+    masked_view_similarity,
     soft_contrastive_loss,
-    view_cosine_similarity,
 )
 
 
@@ -36,55 +35,29 @@ def test_soft_contrastive_loss_by_hand():
     torch.testing.assert_close(losses, torch.tensor(expected))
 
 
-def test_soft_contrastive_loss_from_vectors_normalises_them():
-    # anchor [3, 4] (norm 5); views [6, 8] (cos 1) and [-4, 3] (cos 0)
-    anchor = torch.tensor([[3.0, 4.0]])
-    views = torch.tensor([[[6.0, 8.0], [-4.0, 3.0]]])
+def test_eq5_from_encoder_output_and_masks_by_hand():
+    # h = [3, 4]; masks [1, 1] and [1, 0]; the augmented view gated by mask 0:
+    # views [3, 4] (cos 1 with the anchor [3, 4]) and [3, 0] (cos 3/5).
+    h = torch.tensor([[3.0, 4.0]])
+    masks = torch.tensor([[1.0, 1.0], [1.0, 0.0]])
+    similarity = masked_view_similarity(h, masks, masks[:1])
+    torch.testing.assert_close(similarity, torch.tensor([[1.0, 0.6]]))
     relevance = torch.tensor([[0.9, 0.2]])
-    torch.testing.assert_close(
-        view_cosine_similarity(anchor, views), torch.tensor([[1.0, 0.0]])
-    )
-    expected = _soft_bce(1.0, 0.9, 1.0) + _soft_bce(0.0, 0.2, 1.0)
-    loss = SoftContrastiveLoss(reduction="sum")(anchor, views, relevance)
+    expected = _soft_bce(1.0, 0.9, 1.0) + _soft_bce(0.6, 0.2, 1.0)
+    loss = soft_contrastive_loss(similarity, relevance)
     assert loss.item() == pytest.approx(expected, rel=1e-6)
-    scaled = SoftContrastiveLoss(reduction="sum")(10 * anchor, 0.1 * views, relevance)
-    torch.testing.assert_close(scaled, loss)
+    # Cosines: the scale of h and of the masks does not matter.
+    scaled = masked_view_similarity(10 * h, 0.5 * masks, 0.5 * masks[:1])
+    torch.testing.assert_close(scaled, similarity)
 
 
-def test_reductions_and_the_batch_mean_is_the_paper_loss():
-    torch.manual_seed(0)
-    anchor, views = torch.randn(4, 3), torch.randn(4, 5, 3)
-    relevance = torch.rand(4, 5)
-    per_sample = SoftContrastiveLoss(reduction="none")(anchor, views, relevance)
-    assert per_sample.shape == (4,)
-    torch.testing.assert_close(
-        SoftContrastiveLoss()(anchor, views, relevance), per_sample.mean()
-    )
-    torch.testing.assert_close(
-        SoftContrastiveLoss(reduction="sum")(anchor, views, relevance),
-        per_sample.sum(),
-    )
-
-
-def test_relevance_is_a_constant_and_views_move_with_it():
-    anchor = torch.tensor([[1.0, 0.0]], requires_grad=True)
-    views = torch.tensor([[[1.0, 1.0], [1.0, -1.0]]], requires_grad=True)
+def test_relevance_is_a_constant_and_similarities_move_with_it():
+    similarity = torch.tensor([[0.3, 0.3]], requires_grad=True)
     relevance = torch.tensor([[1.0, 0.0]], requires_grad=True)
-    SoftContrastiveLoss()(anchor, views, relevance).backward()
+    soft_contrastive_loss(similarity, relevance).sum().backward()
     assert relevance.grad is None
-    # The relevant view is pulled towards the anchor (its y moves to 0), the
-    # irrelevant one pushed away (its x shrinks).
-    assert views.grad[0, 0, 1] > 0
-    assert views.grad[0, 1, 0] > 0
-
-
-def test_shape_errors_are_named():
-    with pytest.raises(ValueError, match="views"):
-        SoftContrastiveLoss()(torch.ones(2, 3), torch.ones(2, 3), torch.ones(2, 3))
-    with pytest.raises(ValueError, match="relevance"):
-        SoftContrastiveLoss()(torch.ones(2, 3), torch.ones(2, 4, 3), torch.ones(2, 3))
-    with pytest.raises(ValueError, match="temperature"):
-        SoftContrastiveLoss(temperature=0.0)
+    # The relevant view is pulled towards the anchor, the irrelevant one away.
+    assert similarity.grad[0, 0] < 0 < similarity.grad[0, 1]
 
 
 def test_domain_classification_loss_by_hand():
