@@ -2,9 +2,8 @@
 
 from numbers import Real
 
-from skorch.callbacks import Callback
-
 from ..nn._dcmi import EMBEDDING_BOUND, DomainMaskLayer
+from ._schedule import StepSchedule
 
 SCHEDULES = ("epoch", "training")
 
@@ -59,7 +58,7 @@ def annealed_temperature(step, n_steps, *, tau_min, schedule="epoch"):
     return 1.0 + (tau_min - 1.0) * progress
 
 
-class DomainMaskAnnealing(Callback):
+class DomainMaskAnnealing(StepSchedule):
     """Anneal the temperature of DCMI's domain masks and clamp their embeddings.
 
     Before every training batch, sets ``tau`` of each
@@ -112,16 +111,6 @@ class DomainMaskAnnealing(Callback):
             for layer in net.module_.modules()
             if isinstance(layer, DomainMaskLayer)
         ]
-        self.batches_per_epoch_ = len(net.get_iterator(X, training=True))
-        self.total_steps_ = self.batches_per_epoch_ * net.max_epochs
-        self.step_ = 0
-        self.epoch_step_ = 0
-
-    def on_epoch_begin(self, net, **kwargs):
-        # The global step follows the epochs in the history (the current row
-        # is open), so a fit resumed from a checkpoint continues the schedule.
-        self.step_ = (len(net.history) - 1) * self.batches_per_epoch_
-        self.epoch_step_ = 0
 
     def current_temperature(self):
         """The temperature of the next training step."""
@@ -139,19 +128,13 @@ class DomainMaskAnnealing(Callback):
             schedule="training",
         )
 
-    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
-        if not training:
-            return
+    def before_step(self, net):
         tau = self.current_temperature()
         for layer in self.mask_layers_:
             layer.tau = tau
         net.history.record_batch("tau", tau)
 
-    def on_batch_end(self, net, batch=None, training=False, **kwargs):
-        if not training:
-            return
+    def after_step(self, net):
         if self.embedding_bound is not None:
             for layer in self.mask_layers_:
                 layer.clamp_embedding_(self.embedding_bound)
-        self.step_ += 1
-        self.epoch_step_ += 1

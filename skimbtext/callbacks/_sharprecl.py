@@ -1,9 +1,9 @@
 """The per-step schedule of SharpReCL's synthetic share."""
 
-from skorch.callbacks import Callback
+from ._schedule import StepSchedule
 
 
-class SyntheticShareSchedule(Callback):
+class SyntheticShareSchedule(StepSchedule):
     """Raise the criterion's ``synthetic_share`` linearly over the training steps.
 
     SharpReCL (Li et al., 2024, Sec. 3.5) lets the share of synthetic (hard-mixup)
@@ -47,18 +47,5 @@ class SyntheticShareSchedule(Callback):
         progress = min(step / max(total_steps, 1), 1.0)
         return self.start + (self.end - self.start) * progress
 
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
-        self.batches_per_epoch_ = len(net.get_iterator(X, training=True))
-        self.total_steps_ = net.max_epochs * self.batches_per_epoch_
-        self.step_ = 0
-
-    def on_epoch_begin(self, net, **kwargs):
-        # The step follows the epochs in the history (the current row is
-        # open), so a fit resumed from a checkpoint continues the schedule.
-        self.step_ = (len(net.history) - 1) * self.batches_per_epoch_
-
-    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
-        if not training:
-            return
+    def before_step(self, net):
         net.criterion_.synthetic_share = self.share(self.step_, self.total_steps_)
-        self.step_ += 1

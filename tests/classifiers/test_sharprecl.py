@@ -10,9 +10,7 @@ from imblearn.pipeline import Pipeline
 from sklearn.base import clone
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GridSearchCV
-from skorch.callbacks import Callback
 
-from skimbtext.callbacks._sharprecl import SyntheticShareSchedule
 from skimbtext.classifiers import TextClassifier
 from skimbtext.classifiers._sharprecl import SharpReCLClassifier
 from skimbtext.datasets import make_imbalance
@@ -139,32 +137,6 @@ def test_numeric_second_view(long_tailed_blobs):
         SharpReCLClassifier(**NUMERIC).fit(X, y, X_aug=X[:5])
     with pytest.raises(ValueError, match="numeric input"):
         SharpReCLClassifier(augmentation=str.upper, **NUMERIC).fit(X, y)
-
-
-class ShareRecorder(Callback):
-    def initialize(self):
-        self.shares = []
-        return self
-
-    def on_batch_end(self, net, batch=None, training=False, **kwargs):
-        if training:
-            self.shares.append(net.criterion_.synthetic_share)
-
-
-class RecordingSharpReCL(SharpReCLClassifier):
-    def _build_callbacks(self):
-        return [*super()._build_callbacks(), self.recorder]
-
-
-def test_synthetic_share_grows_linearly_over_the_training_steps(long_tailed_blobs):
-    X, y = long_tailed_blobs
-    clf = RecordingSharpReCL(**{**NUMERIC, "max_epochs": 3, "batch_size": 31})
-    clf.recorder = ShareRecorder()
-    clf.fit(X, y)
-    total_steps = 3 * 3  # 93 samples in batches of 31
-    expected = [0.5 + 0.5 * step / total_steps for step in range(total_steps)]
-    np.testing.assert_allclose(clf.recorder.shares, expected)
-    assert SyntheticShareSchedule().share(10, total_steps=10) == 1.0
 
 
 @pytest.mark.parametrize(
