@@ -10,10 +10,11 @@ class StepSchedule(Callback):
 
     Keeps ``step_`` (0-based, over the whole training), ``epoch_step_`` (within
     the epoch), ``batches_per_epoch_`` (of the training split) and
-    ``total_steps_`` (``max_epochs`` times the batches per epoch). The step is derived from the epochs in the history
-    at every epoch start, so a fit resumed from a checkpoint continues the
-    schedule where it stopped. Subclasses implement :meth:`before_step` and/or
-    :meth:`after_step`; validation batches are left alone.
+    ``total_steps_`` (``max_epochs`` times the batches per epoch). The step is
+    derived from the epochs in the history at every epoch start, so a fit
+    resumed from a checkpoint continues the schedule where it stopped.
+    Subclasses implement :meth:`before_step` and/or :meth:`after_step`;
+    validation batches are left alone.
     """
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):

