@@ -72,9 +72,6 @@ EXPECTED_FAILED_CHECKS = {
         "check_sample_weight_equivalence_on_dense_data": MINIBATCH_WEIGHTS,
     },
     "MISOSampler": {
-        "check_samplers_pandas_sparse": (
-            "sparse input is refused: anchors are dense vectors; densify first"
-        ),
         "check_samplers_string": (
             "a single column of strings is text input: MISO writes new lower-cased "
             "texts from the tokenizer's vocabulary instead of copying categories"

@@ -42,6 +42,7 @@ from skorch.callbacks import EarlyStopping, GradientNormClipping
 from skorch.helper import predefined_split
 from torch.utils.data import DataLoader
 
+from .._training import AcceleratedTrainingNet, RebalancingSampler, TrainingNet
 from ..callbacks import DeferredRebalancing
 from ..callbacks._progress import LogSink, discard, epoch_progress
 from ..encoders import (
@@ -64,7 +65,6 @@ from ..utils import (
     torch_random_context,
 )
 from ..utils._validation import check_labels
-from ._net import AcceleratedTrainingNet, RebalancingSampler, TrainingNet
 
 OPTIMIZERS = {
     "adamw": torch.optim.AdamW,

@@ -253,13 +253,16 @@ def difficult_sample_mask(X, y, *, n_neighbors=5, metric="euclidean"):
     y : ndarray of shape (n_samples,)
         Class labels.
     n_neighbors : int, default=5
-        Neighbours examined, at most ``n_samples - 1``.
+        Neighbours examined; on data of ``n_samples <= n_neighbors``, all
+        ``n_samples - 1`` others (no sample is difficult in data of one).
     metric : str, default="euclidean"
         Distance of :class:`sklearn.neighbors.NearestNeighbors`.
 
     Returns
     -------
     difficult : ndarray of bool of shape (n_samples,)
+        For a class ``c``, ``difficult[y == c].mean()`` is
+        :func:`difficult_sample_ratio` of ``c``.
 
     Examples
     --------
@@ -270,6 +273,9 @@ def difficult_sample_mask(X, y, *, n_neighbors=5, metric="euclidean"):
     [False, True, False, False, True]
     """
     y = np.asarray(y)
+    n_neighbors = min(n_neighbors, X.shape[0] - 1)
+    if n_neighbors < 1:
+        return np.zeros(X.shape[0], dtype=bool)
     neighbours = NearestNeighbors(n_neighbors=n_neighbors, metric=metric).fit(X)
     # With no query, each sample is not considered its own neighbour.
     indices = neighbours.kneighbors(return_distance=False)

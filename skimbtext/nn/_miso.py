@@ -9,7 +9,8 @@ decoder and two single-hidden-layer discriminators.
 Two input kinds share every part but the ends: token sequences (a compact
 vocabulary of the training texts; GRU encoder and decoders, Gumbel-softmax
 relaxation for the discriminators) and numeric vectors (one-step "sequences";
-MLP decoders back to the input width). No device, seeding or training loop here.
+MLP decoders of an offset added to the source vector). No device, seeding or
+training loop here.
 """
 
 import math
@@ -277,8 +278,9 @@ class TokenDecoder(nn.Module):
         ``first_banned`` ones (the end token) are not emitted at the first step,
         so every decode holds at least one real token. With
         ``no_repeat_ngram_size=n > 0`` no n-gram of tokens appears twice in a
-        decode (as in Hugging Face's ``generate``): greedy decoding otherwise
-        tends to loop on a phrase.
+        decode (as in Hugging Face's ``generate``), and no token follows two
+        copies of itself (a trigram ban alone lets "firms firms firms" through
+        once): greedy decoding otherwise tends to loop on a phrase or a word.
         """
         emitted = []
 
@@ -291,6 +293,11 @@ class TokenDecoder(nn.Module):
                     torch.stack(emitted, dim=1), no_repeat_ngram_size, logits.shape[-1]
                 )
                 logits = logits.masked_fill(repeats, float("-inf"))
+            if no_repeat_ngram_size and len(emitted) >= 2:
+                last, before = emitted[-1], emitted[-2]
+                tripled = torch.zeros_like(logits, dtype=torch.bool)
+                tripled.scatter_(1, last.unsqueeze(1), (last == before).unsqueeze(1))
+                logits = logits.masked_fill(tripled, float("-inf"))
             tokens = logits.argmax(dim=-1)
             emitted.append(tokens)
             return self.token_embedding(tokens), tokens
@@ -327,7 +334,14 @@ def repeated_ngram_mask(tokens, n, vocab_size):
 
 
 class VectorDecoder(nn.Module):
-    """MLP decoder from the latent back to the numeric input width."""
+    """MLP decoder from the latent to an offset of the numeric source vector.
+
+    A numeric sample is written as its source plus this offset
+    (``x̂ = x + FF(z)``), so generated vectors start on the data and stay near
+    it: a decoder that had to rebuild a whole embedding from a 64-wide latent
+    regresses toward the class mean, off the data's scale and manifold. The
+    last layer starts at zero, so an untrained decoder writes its source back.
+    """
 
     def __init__(self, latent_dim, n_features, hidden_size):
         super().__init__()
@@ -336,10 +350,12 @@ class VectorDecoder(nn.Module):
             nn.ReLU(),
             nn.Linear(hidden_size, n_features),
         )
+        nn.init.zeros_(self.network[-1].weight)
+        nn.init.zeros_(self.network[-1].bias)
 
     def forward(self, latent, memory=None, memory_mask=None):
-        """Reconstructed features (B, n_features); a vector has no states to
-        attend to, so ``memory`` is ignored."""
+        """Offsets (B, n_features) to add to the sources; a vector has no
+        states to attend to, so ``memory`` is ignored."""
         return self.network(latent)
 
 

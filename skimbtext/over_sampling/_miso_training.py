@@ -1,7 +1,8 @@
-"""MISO's training (paper Algorithm 1) as a skorch net and a phase callback.
+"""MISO's training (paper Algorithm 1) on the package's one training loop.
 
-skorch runs the one loop; :class:`MISOTrainingNet` only says what a training step
-does in each phase, and :class:`TrainingPhases` switches the phase by epoch:
+:class:`~skimbtext._training.TrainingNet` runs the loop; :class:`MISOTrainingNet`
+only says what a training step does in each phase, and
+:class:`~skimbtext.callbacks._miso.TrainingPhases` switches the phase by epoch:
 
 1. ``"pretrain"``: the encoder–decoders learn to reconstruct, with the SFM, the
    MINE critics and the discriminators frozen; the minority decoder reads
@@ -15,43 +16,22 @@ does in each phase, and :class:`TrainingPhases` switches the phase by epoch:
 
 import torch
 import torch.nn.functional as F
-from skorch import NeuralNet
-from skorch.callbacks import Callback
 
+from .._training import TrainingNet
+from ..callbacks._miso import PHASES
 from ..losses._mine import MINEBound, donsker_varadhan_bound, shuffle_marginal
+from ..losses._miso import generator_objective, real_or_fake_loss
 from ..nn._miso import masked_mean
 
-PHASES = ("pretrain", "mine_pretrain", "adversarial")
 
+class MISOTrainingNet(TrainingNet):
+    """The shared :class:`~skimbtext._training.TrainingNet` for one
+    :class:`~skimbtext.nn._miso.MISONetwork`: only the training step differs.
 
-class TrainingPhases(Callback):
-    """Set ``net.training_phase_`` from the epoch index (Algorithm 1's order)."""
-
-    def __init__(self, pretrain_epochs, mine_pretrain_epochs):
-        self.pretrain_epochs = pretrain_epochs
-        self.mine_pretrain_epochs = mine_pretrain_epochs
-
-    def on_epoch_begin(self, net, **kwargs):
-        epoch = len(net.history)  # 1-based: the net has already opened the row
-        if epoch <= self.pretrain_epochs:
-            phase = "pretrain"
-        elif epoch <= self.pretrain_epochs + self.mine_pretrain_epochs:
-            phase = "mine_pretrain"
-        else:
-            phase = "adversarial"
-        net.training_phase_ = phase
-        net.history.record("phase", phase)
-
-
-def _real_or_fake_loss(scores, real):
-    target = torch.full_like(scores, 1.0 if real else 0.0)
-    return F.binary_cross_entropy_with_logits(scores, target)
-
-
-class MISOTrainingNet(NeuralNet):
-    """skorch net for one :class:`~skimbtext.nn._miso.MISONetwork`.
-
-    The criterion is the reconstruction loss (per-token cross-entropy with
+    The loop, interruption, per-epoch reseeding (``random_state``), non-finite
+    loss reports and out-of-memory advice are the core's; a step runs the phase
+    set by :class:`~skimbtext.callbacks._miso.TrainingPhases`. The criterion is
+    the reconstruction loss (per-token cross-entropy with
     ``reduction="none"`` and padding ignored for text, per-element MSE for
     vectors). Three Adam optimisers share the learning rate: ``optimizer_``
     (encoder, SFM, decoders), ``discriminator_optimizer_`` and
@@ -69,8 +49,13 @@ class MISOTrainingNet(NeuralNet):
         Share of teacher-forced decoder inputs replaced by padding (text), so
         that the decoders must rely on their latent (Bowman et al., 2016).
     **kwargs
-        Passed to :class:`skorch.NeuralNet`.
+        Passed to :class:`~skimbtext._training.TrainingNet`.
     """
+
+    out_of_memory_advice = (
+        "a smaller max_length, latent_dim or max_pairs needs less too"
+    )
+    divergence_advice = "Try a lower lr, or check the inputs for extreme values."
 
     def __init__(
         self,
@@ -116,7 +101,8 @@ class MISOTrainingNet(NeuralNet):
             per_token = self.criterion_(logits.transpose(1, 2), targets)
             valid = (targets != 0).to(per_token.dtype)
             return (per_token * valid).sum() / valid.sum().clamp_min(1.0)
-        return self.criterion_(decoder(*condition), inputs[prefix + "features"]).mean()
+        source = inputs[prefix + "features"]
+        return self.criterion_(source + decoder(*condition), source).mean()
 
     def _real_and_fake(self, decoder, condition, inputs, prefix=""):
         """Real samples and differentiable generated ones, with their masks."""
@@ -133,7 +119,8 @@ class MISOTrainingNet(NeuralNet):
                 self.gumbel_temperature,
             )
             return real.to(fake.dtype), fake, mask
-        return inputs[prefix + "features"], decoder(*condition), None
+        source = inputs[prefix + "features"]
+        return source, source + decoder(*condition), None
 
     def _mutual_information(self, query, fused, key, bounds=None):
         """``(Î(Q;Q̄), Î(K;Q̄))`` from the critics on pooled vectors."""
@@ -163,23 +150,26 @@ class MISOTrainingNet(NeuralNet):
             key.detach(),
             bounds=(self.positive_bound_, self.negative_bound_),
         )
-        (-(positive + negative)).backward()
+        loss = -(positive + negative)
+        self.check_finite(loss)
+        loss.backward()
         self.critic_optimizer_.step()
         return positive.detach(), negative.detach()
 
     # ------------------------------------------------------------------ phases
 
     def train_step(self, batch, **fit_params):
-        self.module_.train()
-        inputs, _ = batch
-        inputs = {name: value.to(self.device) for name, value in inputs.items()}
-        phase = self.training_phase_
-        if phase == "pretrain":
-            losses = self._pretrain_step(inputs)
-        elif phase == "mine_pretrain":
-            losses = self._mine_pretrain_step(inputs)
-        else:
-            losses = self._adversarial_step(inputs)
+        with self._explain_out_of_memory(batch, f"training ({self._position()})"):
+            self.module_.train()
+            inputs, _ = batch
+            inputs = {name: value.to(self.device) for name, value in inputs.items()}
+            phase = self.training_phase_
+            if phase == "pretrain":
+                losses = self._pretrain_step(inputs)
+            elif phase == "mine_pretrain":
+                losses = self._mine_pretrain_step(inputs)
+            else:
+                losses = self._adversarial_step(inputs)
         for name, value in losses.items():
             if name != "loss":
                 self.history.record_batch(name, float(value))
@@ -208,6 +198,7 @@ class MISOTrainingNet(NeuralNet):
             "majority_",
         )
         loss = minority_loss + majority_loss
+        self.check_finite(loss)
         loss.backward()
         self.optimizer_.step()
         return {"loss": loss.detach(), "reconstruction": loss.detach()}
@@ -248,10 +239,10 @@ class MISOTrainingNet(NeuralNet):
         # Discriminators ↑ on real vs generated samples.
         self.discriminator_optimizer_.zero_grad()
         discriminator_loss = (
-            _real_or_fake_loss(minority_d(min_real, min_mask), True)
-            + _real_or_fake_loss(minority_d(min_fake.detach(), min_mask), False)
-            + _real_or_fake_loss(majority_d(maj_real, maj_mask), True)
-            + _real_or_fake_loss(majority_d(maj_fake.detach(), maj_mask), False)
+            real_or_fake_loss(minority_d(min_real, min_mask), True)
+            + real_or_fake_loss(minority_d(min_fake.detach(), min_mask), False)
+            + real_or_fake_loss(majority_d(maj_real, maj_mask), True)
+            + real_or_fake_loss(majority_d(maj_fake.detach(), maj_mask), False)
         )
         discriminator_loss.backward()
         self.discriminator_optimizer_.step()
@@ -265,14 +256,16 @@ class MISOTrainingNet(NeuralNet):
         mi_query, mi_key = self._mutual_information(
             pooled_query, pooled_fused, pooled_key
         )
-        mi_loss = mi_key - mi_query  # L_MI = I(K;Q̄) − I(Q;Q̄)
-        adversarial_loss = _real_or_fake_loss(
+        adversarial_loss = real_or_fake_loss(
             minority_d(min_fake, min_mask), True
-        ) + _real_or_fake_loss(majority_d(maj_fake, maj_mask), True)
+        ) + real_or_fake_loss(majority_d(maj_fake, maj_mask), True)
         reconstruction = self._reconstruction(
             module.minority_decoder, minority, inputs
         ) + self._reconstruction(module.majority_decoder, majority, inputs, "majority_")
-        loss = (1 - alpha) * mi_loss + alpha * adversarial_loss + reconstruction
+        loss, mi_loss = generator_objective(
+            mi_query, mi_key, adversarial_loss, reconstruction, alpha
+        )
+        self.check_finite(loss)
         loss.backward()
         # Only the generator side moves here; critics and discriminators keep
         # their gradients out of their next step by zeroing before it.

@@ -1,11 +1,9 @@
 import numpy as np
 import pytest
-import torch
 from skorch.callbacks import Callback
 
 from skimbtext import TextClassifier
 from skimbtext.callbacks import DeferredRebalancing
-from skimbtext.classifiers._net import RebalancingSampler
 from skimbtext.losses import effective_number_weights
 
 NUMERIC = {
@@ -81,13 +79,6 @@ def test_resampling_balances_the_drawn_classes_after_the_deferred_epoch(long_tai
     assert sorted(recorder.drawn[0].tolist()) == sorted(y.tolist())
     assert minority_share[3] > 0.35  # balanced sampling, ~0.5 in expectation
     np.testing.assert_array_equal(recorder.class_weights[3], [1.0, 1.0])
-
-
-def test_sampler_is_reproducible_from_its_generator():
-    first = RebalancingSampler(10, torch.Generator().manual_seed(0))
-    second = RebalancingSampler(10, torch.Generator().manual_seed(0))
-    assert list(first) == list(second)
-    assert sorted(first) == list(range(10))
 
 
 def test_bad_mode_is_named(long_tailed):

@@ -303,32 +303,3 @@ def test_series_labels_and_pandas_text_index_are_ignored(reviews):
     shuffled = reviews.sample(frac=1.0, random_state=0)
     clf = TextClassifier(**TINY).fit(shuffled["text"], shuffled["label"])
     assert clf.predict(pd.Series(["great", "awful"], index=[10, 3])).shape == (2,)
-
-
-def test_training_loss_is_the_weighted_mean_of_the_per_sample_losses(blobs):
-    # The batch loss is sum(w * l) / sum(w), w = sample_weight * class_weight[y]:
-    # a plain mean of w * l would scale the step with the batch's weights.
-    X, y = blobs
-    clf = TextClassifier(
-        hidden_layer_sizes=(8,),
-        max_epochs=1,
-        class_weight={"a": 1.0, "b": 3.0, "c": 0.5},
-        random_state=0,
-        device="cpu",
-    ).fit(X, y)
-    net = clf.net_
-    logits = torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.5, 0.5, 3.0]])
-    target = np.array([0, 1, 2])
-    sample_weight = torch.tensor([2.0, 1.0, 4.0])
-    per_sample = torch.nn.functional.cross_entropy(
-        logits, torch.as_tensor(target), reduction="none"
-    )
-    weight = sample_weight * torch.tensor([1.0, 3.0, 0.5])
-    expected = (weight * per_sample).sum() / weight.sum()
-    loss = net.get_loss(logits, target, X={"sample_weight": sample_weight})
-    torch.testing.assert_close(loss, expected)
-    unweighted = net.get_loss(logits, target, X={"sample_weight": torch.ones(3)})
-    class_only = torch.tensor([1.0, 3.0, 0.5])
-    torch.testing.assert_close(
-        unweighted, (class_only * per_sample).sum() / class_only.sum()
-    )

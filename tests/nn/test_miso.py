@@ -136,6 +136,20 @@ def test_greedy_decoding_can_forbid_repeated_ngrams():
     assert tokens[0, :3].tolist() == [3, 3, 4]  # "3 3" may occur once
 
 
+def test_greedy_decoding_never_writes_a_token_three_times_in_a_row():
+    decoder = TokenDecoder(vocab_size=6, latent_dim=4)
+    with torch.no_grad():
+        decoder.output.weight.zero_()  # logits = bias: token 3 always wins
+        decoder.output.bias.copy_(torch.tensor([0.0, 0.0, -9.0, 9.0, 8.0, 7.0]))
+    banned = torch.tensor([True, True, False, False, False, False])
+    memory, mask = torch.zeros(1, 2, 4), torch.ones(1, 2, dtype=torch.long)
+    args = (torch.zeros(1, 4), memory, mask, 1, 9, banned, torch.zeros_like(banned))
+    # A trigram ban alone lets "3 3 3" through once.
+    row = decoder.greedy(*args, no_repeat_ngram_size=4)[0].tolist()
+    assert all(len({a, b, c}) > 1 for a, b, c in zip(row, row[1:], row[2:]))
+    assert row[:2] == [3, 3]
+
+
 def test_relaxed_decoding_gives_token_distributions():
     decoder = TokenDecoder(vocab_size=7, latent_dim=4)
     memory, mask = torch.randn(2, 3, 4), torch.ones(2, 3, dtype=torch.long)

@@ -3,14 +3,19 @@
 import numpy as np
 import pandas as pd
 import pytest
-from imblearn.pipeline import Pipeline
+import scipy.sparse as sp
+from imblearn.over_sampling import SMOTE
+from imblearn.pipeline import Pipeline, make_pipeline
 from sklearn.base import clone
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.neighbors import NearestNeighbors
 
 from skimbtext.encoders import load_tokenizer, tokenize
-from skimbtext.metrics import difficult_sample_ratio
-from skimbtext.over_sampling._miso import MISOSampler, find_difficult_samples
+from skimbtext.metrics import difficult_sample_mask, difficult_sample_ratio
+from skimbtext.over_sampling import MISOSampler
 
 FAST = {
     "latent_dim": 8,
@@ -67,7 +72,7 @@ def hand_built():
 
 def test_difficult_samples_on_a_hand_built_example(hand_built):
     X, y = hand_built
-    difficult = find_difficult_samples(X, y, n_neighbors=2)
+    difficult = difficult_sample_mask(X, y, n_neighbors=2)
     # 1 has the majority point 8 among its 2 neighbours; 2 lives among majority.
     assert np.flatnonzero(difficult[y == 0]).tolist() == [1, 2]
     assert difficult[y == 0].mean() == difficult_sample_ratio(
@@ -132,11 +137,69 @@ def test_invalid_numeric_input_is_refused(X, error):
         MISOSampler(**FAST).fit_resample(X, [0] * 7 + [1] * 3)
 
 
-def test_sparse_input_is_refused():
-    import scipy.sparse as sp
+def test_tfidf_input_gives_sparse_non_negative_anchors():
+    texts = SPAM * 3 + HAM * 3
+    y = np.array([1] * 9 + [0] * 30)
+    X = TfidfVectorizer().fit_transform(texts)
+    sampler = MISOSampler(**FAST)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert sp.issparse(X_res) and X_res.format == X.format
+    assert X_res.dtype == X.dtype and X_res.shape == (60, X.shape[1])
+    assert (X_res[:39] != X).nnz == 0
+    assert X_res.min() >= 0  # MultinomialNB's input stays valid
+    # An anchor re-weights the words of its source and adds none.
+    for anchor, source in zip(X_res[39:], X[sampler.anchor_sources_]):
+        assert set(anchor.indices) <= set(source.indices)
+    assert (X_res[39:] != X[sampler.anchor_sources_]).nnz > 0
+    assert np.unique(y_res, return_counts=True)[1].tolist() == [30, 30]
 
-    with pytest.raises(TypeError, match="dense data is required"):
-        MISOSampler(**FAST).fit_resample(sp.csr_matrix(np.eye(10)), [0] * 7 + [1] * 3)
+
+def test_imbalanced_learn_topic_recipe_with_tfidf_then_miso():
+    texts = SPAM * 3 + HAM * 3
+    y = np.array([1] * 9 + [0] * 30)
+    pipeline = make_pipeline(TfidfVectorizer(), MISOSampler(**FAST), MultinomialNB())
+    assert pipeline.fit(texts, y).score(texts, y) > 0.9
+
+
+def test_raw_text_recipe_with_miso_then_tfidf():
+    y = np.array([1] * 6 + [0] * 20)
+    texts = SPAM * 2 + HAM * 2
+    pipeline = make_pipeline(MISOSampler(**TEXT), TfidfVectorizer(), MultinomialNB())
+    assert pipeline.fit(texts, y).score(texts, y) > 0.9
+
+
+def _unit_norm_clusters(seed):
+    # Two overlapping clusters on the unit sphere, as sentence embeddings are.
+    rng = np.random.RandomState(seed)
+    centre = rng.normal(size=16)
+    X = np.vstack(
+        [centre + rng.normal(size=(80, 16)), centre + 0.6 + rng.normal(size=(12, 16))]
+    )
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    return X, np.array([0] * 80 + [1] * 12)
+
+
+def test_numeric_anchors_live_on_the_data_scale():
+    X, y = _unit_norm_clusters(0)
+    sampler = MISOSampler(**FAST)
+    X_res, _ = sampler.fit_resample(X, y)
+    anchors = X_res[len(X) :]
+    nearest = NearestNeighbors(n_neighbors=1).fit(X)
+    smote = SMOTE(random_state=0).fit_resample(X, y)[0][len(X) :]
+    assert nearest.kneighbors(anchors)[0].mean() <= 1.5 * (
+        nearest.kneighbors(smote)[0].mean()
+    )
+    assert np.linalg.norm(anchors, axis=1).mean() == pytest.approx(1.0, abs=0.1)
+    # Within each feature's range (up to the float32 the generator computes in).
+    assert np.all((anchors >= X.min(0) - 1e-6) & (anchors <= X.max(0) + 1e-6))
+
+
+def test_numeric_anchors_move_off_their_sources():
+    X, y = _unit_norm_clusters(1)
+    sampler = MISOSampler(**FAST)
+    anchors = sampler.fit_resample(X, y)[0][len(X) :]
+    offsets = np.linalg.norm(anchors - X[sampler.anchor_sources_], axis=1)
+    assert np.all(offsets > 0)
 
 
 def test_width_must_split_into_heads():
@@ -270,6 +333,9 @@ def test_each_anchor_follows_its_own_difficult_source():
         for anchor in anchors
     ]
     assert np.mean([c == s for c, s in zip(closest, sources)]) >= 0.75
+    for anchor in anchors:  # no word written three times in a row
+        words = anchor.split()
+        assert all(len({a, b, c}) > 1 for a, b, c in zip(words, words[1:], words[2:]))
 
 
 def test_generator_objective_is_the_formula_on_stub_critics(monkeypatch):

@@ -18,13 +18,15 @@ from skorch.callbacks import Callback, Checkpoint, LoadInitState
 from torch import nn
 
 from skimbtext import TextEmbedder
+from skimbtext._training import TrainingNet
 from skimbtext.classifiers import (
     DCMIClassifier,
     SharpReCLClassifier,
     TextClassifier,
 )
-from skimbtext.classifiers._net import TrainingNet
 from skimbtext.encoders import TransformerEncoder
+from skimbtext.over_sampling import MISOSampler
+from skimbtext.over_sampling._miso_training import MISOTrainingNet
 from skimbtext.utils._device import BatchOutOfMemoryError
 
 NUMERIC = {
@@ -310,3 +312,79 @@ def test_out_of_memory_while_embedding_says_what_to_lower(monkeypatch):
         match=r"a batch of 2 texts of up to \d+ tokens during embedding\. Lower",
     ):
         embedder.transform(["a text", "another text", "a third"])
+
+
+# ------------------------------------------------------------------ MISO
+
+MISO = {
+    "latent_dim": 8,
+    "n_heads": 2,
+    "hidden_size": 16,
+    "batch_size": 16,
+    "pretrain_epochs": 2,
+    "mine_pretrain_epochs": 1,
+    "adversarial_epochs": 2,
+    "max_pairs": 64,
+    "lr": 1e-2,
+    "device": "cpu",
+    "random_state": 0,
+}
+MISO_BATCHES_PER_EPOCH = 4  # 64 pairs in batches of 16
+
+
+def _imbalanced(data):
+    X, y, _ = data
+    return X, np.where(np.arange(len(y)) < 20, "rare", "common")
+
+
+def _fail_in_step(monkeypatch, step, *, call, error):
+    """Make the ``call``-th run of a MISO training step raise ``error``."""
+    calls = itertools.count(1)
+    original = getattr(MISOTrainingNet, step)
+
+    def failing(net, inputs):
+        if next(calls) == call:
+            raise error
+        return original(net, inputs)
+
+    monkeypatch.setattr(MISOTrainingNet, step, failing)
+
+
+def test_interrupted_first_fit_resample_leaves_the_sampler_unfitted(data, monkeypatch):
+    sampler = MISOSampler(**MISO)
+    _fail_in_step(monkeypatch, "_adversarial_step", call=2, error=KeyboardInterrupt)
+    with pytest.raises(KeyboardInterrupt):
+        sampler.fit_resample(*_imbalanced(data))
+    assert fitted_state(sampler) == []
+
+
+def test_interrupted_fit_resample_keeps_the_previous_state(data, monkeypatch):
+    X, y = _imbalanced(data)
+    sampler = MISOSampler(**MISO)
+    sampler.fit_resample(X, y)
+    before = {key: getattr(sampler, key) for key in fitted_state(sampler)}
+    _fail_in_step(monkeypatch, "_pretrain_step", call=3, error=KeyboardInterrupt)
+    with pytest.raises(KeyboardInterrupt):
+        sampler.fit_resample(X[:, :3], y)
+    after = {key: getattr(sampler, key) for key in fitted_state(sampler)}
+    assert after.keys() == before.keys()
+    assert all(after[key] is before[key] for key in before)
+    assert sampler.n_features_in_ == 4
+
+
+def test_miso_nan_loss_is_reported_with_epoch_and_batch(data, monkeypatch):
+    reconstruction = MISOTrainingNet._reconstruction
+    calls = itertools.count(1)
+    # Epoch 2, batch 3 of pre-training: two reconstructions (one per decoder)
+    # per batch, the second one of that batch diverges.
+    at = 2 * (MISO_BATCHES_PER_EPOCH + 3)
+
+    def diverging(net, *args, **kwargs):
+        loss = reconstruction(net, *args, **kwargs)
+        return loss * float("nan") if next(calls) == at else loss
+
+    monkeypatch.setattr(MISOTrainingNet, "_reconstruction", diverging)
+    sampler = MISOSampler(**MISO)
+    with pytest.raises(FloatingPointError, match=r"loss is NaN at epoch 2, batch 3"):
+        sampler.fit_resample(*_imbalanced(data))
+    assert fitted_state(sampler) == []

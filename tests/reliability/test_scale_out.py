@@ -12,12 +12,12 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.model_selection import GridSearchCV
 
+from skimbtext._training import AcceleratedTrainingNet
 from skimbtext.classifiers import (
     DCMIClassifier,
     SharpReCLClassifier,
     TextClassifier,
 )
-from skimbtext.classifiers._net import AcceleratedTrainingNet
 
 NUMERIC = {
     "max_epochs": 3,

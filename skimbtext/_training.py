@@ -1,7 +1,11 @@
-"""The one training loop of skimbtext: skorch's ``NeuralNet`` with weighted losses.
+"""The one training loop of skimbtext: skorch's ``NeuralNet`` with its guarantees.
 
-Every estimator builds a :class:`TrainingNet` inside ``fit``; a method adds a module,
-a criterion and callbacks, never a loop of its own.
+Every estimator builds a :class:`TrainingNet` (or a subclass) inside ``fit`` or
+``fit_resample``: the classifiers add a module, a criterion and callbacks; MISO's
+generator net (:mod:`skimbtext.over_sampling._miso_training`) adds only what its
+training phases do in a step. None writes a loop of its own, so every fit gets
+interrupt safety, resumable per-epoch reseeding, non-finite loss reports and
+out-of-memory advice.
 """
 
 from contextlib import contextmanager, nullcontext
@@ -14,8 +18,8 @@ from skorch.hf import AccelerateMixin
 from skorch.utils import to_tensor
 from torch.utils.data import Sampler
 
-from ..utils._device import out_of_memory_error
-from ..utils._random import epoch_seed, seed_torch
+from .utils._device import out_of_memory_error
+from .utils._random import epoch_seed, seed_torch
 
 # Inputs that the loss uses but the module never sees.
 LOSS_ONLY_INPUTS = ("sample_weight",)
@@ -97,6 +101,9 @@ class TrainingNet(NeuralNet):
     **kwargs
         Passed to :class:`skorch.NeuralNet`.
     """
+
+    #: What to lower when a batch runs out of memory, after the batch size.
+    out_of_memory_advice = "mixed_precision=True or freeze_encoder=True need less too"
 
     def __init__(
         self,
@@ -183,7 +190,7 @@ class TrainingNet(NeuralNet):
                 inputs,
                 device=device,
                 during=during,
-                advice="mixed_precision=True or freeze_encoder=True need less too",
+                advice=self.out_of_memory_advice,
             ) from exc
 
     def _position(self):
@@ -230,14 +237,25 @@ class TrainingNet(NeuralNet):
             )
             weight = weight * class_weight[y_true]
         loss = (weight * per_sample).sum() / weight.sum().clamp_min(1e-12)
-        if training and not torch.isfinite(loss):
+        if training:
+            self.check_finite(loss)
+        return loss
+
+    #: How to recover from a diverging loss.
+    divergence_advice = (
+        "Try a lower lr, gradient clipping (max_grad_norm), or check the inputs "
+        "for extreme values."
+    )
+
+    def check_finite(self, loss):
+        """Raise :class:`FloatingPointError` naming the epoch and batch when the
+        training ``loss`` is NaN or infinite (call it before the update)."""
+        if not torch.isfinite(loss):
             value = "NaN" if torch.isnan(loss) else f"{loss.item()}"
             raise FloatingPointError(
                 f"loss is {value} at {self._position()}; training diverged. "
-                "Try a lower lr, gradient clipping (max_grad_norm), or check the "
-                "inputs for extreme values."
+                + self.divergence_advice
             )
-        return loss
 
 
 class AcceleratedTrainingNet(AccelerateMixin, TrainingNet):
