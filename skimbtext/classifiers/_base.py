@@ -56,6 +56,7 @@ from ..encoders import (
     tokenize,
 )
 from ..feature_extraction import TextEmbedder
+from ..losses import COSINE_LOSSES, LOSSES, make_loss
 from ..utils import (
     check_texts,
     draw_seed,
@@ -88,6 +89,13 @@ AUTO_EPOCHS_MLP = 10
 def _first_item_is_text(X):
     first = next(iter(np.asarray(X, dtype=object).ravel()), None)
     return isinstance(first, (str, bytes))
+
+
+#: Constraints of the ``loss`` and ``loss_params`` parameters of the classifiers.
+LOSS_CONSTRAINTS = {
+    "loss": [StrOptions(set(LOSSES)), type],
+    "loss_params": [dict, None],
+}
 
 
 class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
@@ -195,6 +203,21 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def _build_criterion(self):
         """Return a criterion giving one loss per sample (``reduction="none"``)."""
+
+    # Subclasses with ``loss`` and ``loss_params`` parameters (all of them) add
+    # LOSS_CONSTRAINTS to their constraints and build their loss and head here.
+
+    def _make_loss(self):
+        """The per-sample classification loss named by ``loss``, with
+        ``loss_params`` and the class counts of the training data."""
+        return make_loss(
+            self.loss, class_counts=self.class_counts_, **(self.loss_params or {})
+        )
+
+    def _logit_kind(self):
+        """``"cosine"`` logits for the margin losses that need them, else
+        ``"linear"`` (see :func:`skimbtext.nn.make_head`)."""
+        return "cosine" if self.loss in COSINE_LOSSES else "linear"
 
     def _build_callbacks(self):
         """Return extra skorch callbacks of the method (none by default)."""

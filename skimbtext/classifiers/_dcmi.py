@@ -14,10 +14,9 @@ from skorch.utils import to_tensor
 
 from ..callbacks._dcmi import DomainMaskAnnealing
 from ..encoders import EncodedDataset
-from ..losses import COSINE_LOSSES, LOSSES, make_loss
 from ..losses._dcmi import DCMILoss
 from ..nn._dcmi import DCMIModule
-from ._base import AUTO_LR_MLP, BaseTextClassifier
+from ._base import AUTO_LR_MLP, LOSS_CONSTRAINTS, BaseTextClassifier
 from ._docstrings import fill_shared_parameters
 
 #: ``mask_lr="auto"`` is this multiple of the heads' learning rate. Adam moves a
@@ -307,8 +306,7 @@ class DCMIClassifier(BaseTextClassifier):
         "relevance": [StrOptions({"learned", "dataset"})],
         "head": [StrOptions({"shared", "per_domain"})],
         "head_dropout": [Interval(Real, 0, 1, closed="left")],
-        "loss": [StrOptions(set(LOSSES)), type],
-        "loss_params": [dict, None],
+        **LOSS_CONSTRAINTS,
     }
 
     def __init__(
@@ -485,17 +483,14 @@ class DCMIClassifier(BaseTextClassifier):
             head=self.head,
             relevance=self.relevance,
             head_dropout=self.head_dropout,
-            cosine_head=self.loss in COSINE_LOSSES,
+            logits=self._logit_kind(),
             tau_min=self.tau_min,
             contrastive_updates_body=self.contrastive_updates_body,
         )
 
     def _build_criterion(self):
-        supervised = make_loss(
-            self.loss, class_counts=self.class_counts_, **(self.loss_params or {})
-        )
         return DCMILoss(
-            supervised,
+            self._make_loss(),
             lambda_dom=self.lambda_dom,
             # Without masks every view is h: L_con is a constant.
             lambda_con=self.lambda_con if self.use_mask else 0.0,

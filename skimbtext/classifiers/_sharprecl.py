@@ -9,11 +9,10 @@ from sklearn.utils.validation import _num_samples, check_array
 
 from ..augmentation import RandomDeletionSwap, augment_texts
 from ..callbacks._sharprecl import SyntheticShareSchedule
-from ..losses import COSINE_LOSSES, LOSSES, make_loss
 from ..losses._sharprecl import SharpReCLLoss
 from ..nn._sharprecl import SECOND_VIEW_PREFIX, SharpReCLModule
 from ..utils import check_texts
-from ._base import BaseTextClassifier
+from ._base import LOSS_CONSTRAINTS, BaseTextClassifier
 from ._docstrings import fill_shared_parameters
 
 TEXT_AUGMENTATIONS = {"deletion_swap"}
@@ -186,8 +185,7 @@ default="deletion_swap"
         "use_cls": ["boolean"],
         "contrastive": [StrOptions({"sharp", "scl"})],
         "positive_reduction": [StrOptions({"mean", "sum"})],
-        "loss": [StrOptions(set(LOSSES)), type],
-        "loss_params": [dict, None],
+        **LOSS_CONSTRAINTS,
         "augmentation": [
             StrOptions(TEXT_AUGMENTATIONS | {"dropout"}),
             callable,
@@ -374,7 +372,7 @@ default="deletion_swap"
             n_classes,
             dropout=self.dropout,
             projection_dim=self.projection_dim,
-            head="cosine" if self.loss in COSINE_LOSSES else "linear",
+            logits=self._logit_kind(),
             use_cl=self.use_cl,
             use_cls=self.use_cls,
             repeat_view=repeat_view,
@@ -382,12 +380,9 @@ default="deletion_swap"
         )
 
     def _build_criterion(self):
-        classification_loss = make_loss(
-            self.loss, class_counts=self.class_counts_, **(self.loss_params or {})
-        )
         return SharpReCLLoss(
             class_counts=self.class_counts_,
-            classification_loss=classification_loss,
+            classification_loss=self._make_loss(),
             mu=self.mu,
             temperature=self.temperature,
             contrastive=self.contrastive,

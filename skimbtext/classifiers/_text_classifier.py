@@ -1,10 +1,8 @@
 """TextClassifier: a fine-tuned encoder (or MLP head) with an imbalance-aware loss."""
 
-from sklearn.utils._param_validation import StrOptions
 
-from ..losses import COSINE_LOSSES, LOSSES, make_loss
 from ..nn import ClassifierModule
-from ._base import BaseTextClassifier
+from ._base import LOSS_CONSTRAINTS, BaseTextClassifier
 from ._docstrings import fill_shared_parameters
 
 
@@ -82,8 +80,7 @@ class TextClassifier(BaseTextClassifier):
 
     _parameter_constraints = {
         **BaseTextClassifier._parameter_constraints,
-        "loss": [StrOptions(set(LOSSES)), type],
-        "loss_params": [dict, None],
+        **LOSS_CONSTRAINTS,
     }
 
     def __init__(
@@ -150,10 +147,9 @@ class TextClassifier(BaseTextClassifier):
         self.loss_params = loss_params
 
     def _build_module(self, body, n_classes):
-        head = "cosine" if self.loss in COSINE_LOSSES else "linear"
-        return ClassifierModule(body, n_classes, dropout=self.dropout, head=head)
+        return ClassifierModule(
+            body, n_classes, dropout=self.dropout, logits=self._logit_kind()
+        )
 
     def _build_criterion(self):
-        return make_loss(
-            self.loss, class_counts=self.class_counts_, **(self.loss_params or {})
-        )
+        return self._make_loss()

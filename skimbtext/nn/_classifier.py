@@ -41,6 +41,40 @@ class CosineLinear(nn.Module):
         return F.normalize(features, dim=-1) @ F.normalize(self.weight, dim=-1).T
 
 
+#: Kinds of class logits: a linear layer, or cosines (margin losses such as LDAM).
+LOGITS = ("linear", "cosine")
+
+
+def make_head(in_features, n_classes, logits="linear"):
+    """The layer that maps features to class logits.
+
+    Parameters
+    ----------
+    in_features : int
+        Width of the features.
+    n_classes : int
+        Number of logits.
+    logits : {"linear", "cosine"}, default="linear"
+        ``"cosine"`` gives :class:`CosineLinear`, whose logits are cosines in
+        [-1, 1] (for margin losses such as LDAM).
+
+    Returns
+    -------
+    head : nn.Module
+
+    Examples
+    --------
+    >>> from skimbtext.nn import make_head
+    >>> make_head(4, 2, logits="cosine").weight.shape
+    torch.Size([2, 4])
+    """
+    if logits == "linear":
+        return nn.Linear(in_features, n_classes)
+    if logits == "cosine":
+        return CosineLinear(in_features, n_classes)
+    raise ValueError(f"logits must be one of {LOGITS}, got {logits!r}.")
+
+
 class ClassifierModule(nn.Module):
     """Encoder body, dropout and a linear or cosine head: the plain classifier.
 
@@ -55,8 +89,8 @@ class ClassifierModule(nn.Module):
         Number of output logits.
     dropout : float, default=0.1
         Dropout on the body output during training.
-    head : {"linear", "cosine"}, default="linear"
-        ``"cosine"`` uses :class:`CosineLinear`.
+    logits : {"linear", "cosine"}, default="linear"
+        The head: see :func:`make_head`.
 
     Examples
     --------
@@ -68,16 +102,11 @@ class ClassifierModule(nn.Module):
     torch.Size([5, 3])
     """
 
-    def __init__(self, body, n_classes, dropout=0.1, head="linear"):
+    def __init__(self, body, n_classes, dropout=0.1, logits="linear"):
         super().__init__()
         self.body = body
         self.dropout = nn.Dropout(dropout)
-        if head == "linear":
-            self.head = nn.Linear(body.output_dim, n_classes)
-        elif head == "cosine":
-            self.head = CosineLinear(body.output_dim, n_classes)
-        else:
-            raise ValueError(f"head must be 'linear' or 'cosine', got {head!r}.")
+        self.head = make_head(body.output_dim, n_classes, logits)
 
     def forward(self, **inputs):
         return self.head(self.dropout(self.body(**inputs)))

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..losses._dcmi import masked_view_similarity
-from ._classifier import CosineLinear
+from ._classifier import LOGITS, make_head
 
 #: HAT clamps the argument of cosh in the gradient compensation at this value
 #: (Serrà et al. 2018; DCMI's first author's HAT-mask code): cosh(50) ~ 2.6e21
@@ -280,8 +280,9 @@ class DCMIModule(nn.Module):
         the domain head).
     head_dropout : float, default=0.5
         Dropout before the supervised head.
-    cosine_head : bool, default=False
-        Cosine logits for margin losses (LDAM).
+    logits : {"linear", "cosine"}, default="linear"
+        Linear or cosine class logits (cosines for margin losses such as LDAM;
+        see :func:`~skimbtext.nn.make_head`).
     tau_min : float, default=0.0025
         Inference temperature of the masks.
     contrastive_updates_body : bool, default=False
@@ -312,13 +313,15 @@ class DCMIModule(nn.Module):
         head="shared",
         relevance="learned",
         head_dropout=0.5,
-        cosine_head=False,
+        logits="linear",
         tau_min=0.0025,
         contrastive_updates_body=False,
     ):
         super().__init__()
         if head not in ("shared", "per_domain"):
             raise ValueError(f"head must be 'shared' or 'per_domain', got {head!r}.")
+        if logits not in LOGITS:
+            raise ValueError(f"logits must be one of {LOGITS}, got {logits!r}.")
         if relevance not in ("learned", "dataset"):
             raise ValueError(
                 f"relevance must be 'learned' or 'dataset', got {relevance!r}."
@@ -333,11 +336,11 @@ class DCMIModule(nn.Module):
         )
         self.head_dropout = nn.Dropout(head_dropout)
         if head == "per_domain":
-            self.head = PerDomainLinear(width, n_classes, n_domains, cosine=cosine_head)
-        elif cosine_head:
-            self.head = CosineLinear(width, n_classes)
+            self.head = PerDomainLinear(
+                width, n_classes, n_domains, cosine=logits == "cosine"
+            )
         else:
-            self.head = nn.Linear(width, n_classes)
+            self.head = make_head(width, n_classes, logits)
         self.domain_head = nn.Linear(width, n_domains)
 
     def _domain_relevance(self, domain_logits, domain):

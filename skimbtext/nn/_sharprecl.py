@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._classifier import CosineLinear
+from ._classifier import make_head
 
 SECOND_VIEW_PREFIX = "aug_"
 
@@ -99,8 +99,9 @@ class SharpReCLModule(nn.Module):
         Dropout before the classifier.
     projection_dim : int, default=100
         Width of ``z`` and of the prototypes.
-    head : {"linear", "cosine"}, default="linear"
-        The classifier ``φ``.
+    logits : {"linear", "cosine"}, default="linear"
+        The classifier ``φ``: linear or cosine logits (see
+        :func:`~skimbtext.nn.make_head`).
     use_cl : bool, default=True
         Build the contrastive branch (``proj_f``, ``proj_h``).
     use_cls : bool, default=True
@@ -142,7 +143,7 @@ class SharpReCLModule(nn.Module):
         *,
         dropout=0.1,
         projection_dim=100,
-        head="linear",
+        logits="linear",
         use_cl=True,
         use_cls=True,
         repeat_view=False,
@@ -154,12 +155,7 @@ class SharpReCLModule(nn.Module):
         width = body.output_dim
         self.body = body
         self.dropout = nn.Dropout(dropout)
-        if head == "linear":
-            self.classifier = nn.Linear(width, n_classes)
-        elif head == "cosine":
-            self.classifier = CosineLinear(width, n_classes)
-        else:
-            raise ValueError(f"head must be 'linear' or 'cosine', got {head!r}.")
+        self.classifier = make_head(width, n_classes, logits)
         self.probe = None if use_cls else nn.Linear(width, n_classes)
         self.feature_projection = None  # proj_f
         self.prototype_projection = None  # proj_h

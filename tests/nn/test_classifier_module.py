@@ -28,5 +28,5 @@ def test_dropout_only_in_training():
 
 
 def test_unknown_head_is_named():
-    with pytest.raises(ValueError, match="head must be"):
-        ClassifierModule(MLPEncoder(4, ()), n_classes=2, head="mlp")
+    with pytest.raises(ValueError, match="logits must be"):
+        ClassifierModule(MLPEncoder(4, ()), n_classes=2, logits="mlp")

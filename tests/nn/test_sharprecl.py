@@ -103,8 +103,8 @@ def test_without_cl_there_are_no_projection_heads():
     assert len(output) == 2 and module.feature_projection is None
     with pytest.raises(ValueError, match="use_cl and use_cls"):
         SharpReCLModule(MLPEncoder(5, (8,)), 2, use_cl=False, use_cls=False)
-    with pytest.raises(ValueError, match="head"):
-        SharpReCLModule(MLPEncoder(5, (8,)), 2, head="mlp")
+    with pytest.raises(ValueError, match="logits must be"):
+        SharpReCLModule(MLPEncoder(5, (8,)), 2, logits="mlp")
 
 
 def test_projection_head_accepts_a_single_training_row():
