@@ -45,9 +45,10 @@ train["label"].value_counts()
 # Samplers
 # --------
 # Every sampler brings the negative class up to the size of the positive one
-# (``sampling_strategy="auto"``). MISO runs with its paper settings (latent
-# width 64, 8 heads, batch 64, learning rate 1e-4); on one-step numeric
-# "sequences" its decoders are small MLPs, so this takes seconds.
+# (``sampling_strategy="auto"``). MISO runs with its defaults (latent width
+# 64 and 8 heads as in the paper); on one-step numeric "sequences" its
+# decoders are small MLPs that write an offset from each difficult source, so
+# this takes seconds.
 from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score

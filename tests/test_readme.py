@@ -38,7 +38,7 @@ def test_the_readme_example_prints_what_the_readme_shows():
     shown = _scores(_blocks("text")[0])
     assert printed.keys() == shown.keys()
     # Float order differs between CPUs: the scores agree to rounding, except
-    # MISO + SharpReCL, which the README says moves between 0.50 and 0.58.
+    # MISO + SharpReCL, which moves within the range the README states.
     low, high = map(
         float,
         re.search(
