@@ -40,7 +40,7 @@ def annealed_temperature(step, n_steps, *, tau_min, schedule="epoch"):
 
     Examples
     --------
-    >>> from skimbtext.callbacks._dcmi import annealed_temperature
+    >>> from skimbtext.callbacks import annealed_temperature
     >>> [annealed_temperature(b, 3, tau_min=0.5) for b in range(3)]
     [2.0, 0.8, 0.5]
     >>> [annealed_temperature(t, 3, tau_min=0.5, schedule="training")
@@ -79,7 +79,7 @@ class DomainMaskAnnealing(StepSchedule):
 
     Examples
     --------
-    >>> from skimbtext.callbacks._dcmi import DomainMaskAnnealing
+    >>> from skimbtext.callbacks import DomainMaskAnnealing
     >>> DomainMaskAnnealing(schedule="training", tau_min=0.01).initialize().tau_min
     0.01
     """

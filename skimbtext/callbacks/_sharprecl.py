@@ -23,7 +23,7 @@ class SyntheticShareSchedule(StepSchedule):
 
     Examples
     --------
-    >>> from skimbtext.callbacks._sharprecl import SyntheticShareSchedule
+    >>> from skimbtext.callbacks import SyntheticShareSchedule
     >>> schedule = SyntheticShareSchedule()
     >>> [schedule.share(step, total_steps=4) for step in range(4)]
     [0.5, 0.625, 0.75, 0.875]

@@ -275,7 +275,7 @@ class DCMIClassifier(BaseTextClassifier):
     Examples
     --------
     >>> import pandas as pd
-    >>> from skimbtext.classifiers._dcmi import DCMIClassifier
+    >>> from skimbtext import DCMIClassifier
     >>> from skimbtext.datasets import make_multidomain_reviews
     >>> from skimbtext.metrics import domain_roc_auc_score
     >>> reviews = make_multidomain_reviews(200, n_domains=3, random_state=0)

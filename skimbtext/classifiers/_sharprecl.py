@@ -161,7 +161,7 @@ default="deletion_swap"
 
     Examples
     --------
-    >>> from skimbtext.classifiers._sharprecl import SharpReCLClassifier
+    >>> from skimbtext import SharpReCLClassifier
     >>> from skimbtext.datasets import make_multidomain_reviews
     >>> reviews = make_multidomain_reviews(200, random_state=0)
     >>> clf = SharpReCLClassifier(encoder="tiny-bert", n_negatives=50,

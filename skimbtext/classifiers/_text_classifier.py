@@ -1,6 +1,5 @@
 """TextClassifier: a fine-tuned encoder (or MLP head) with an imbalance-aware loss."""
 
-
 from ..nn import ClassifierModule
 from ._base import LOSS_CONSTRAINTS, BaseTextClassifier
 from ._docstrings import fill_shared_parameters

@@ -53,7 +53,7 @@ def masked_view_similarity(encoded, masks, anchor_gate):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._dcmi import masked_view_similarity
+    >>> from skimbtext.losses import masked_view_similarity
     >>> masks = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     >>> masked_view_similarity(torch.ones(1, 2), masks, masks[:1])
     tensor([[1., 0.]])
@@ -115,7 +115,7 @@ def soft_contrastive_loss(similarity, relevance, *, temperature=1.0):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._dcmi import soft_contrastive_loss
+    >>> from skimbtext.losses import soft_contrastive_loss
     >>> loss = soft_contrastive_loss(torch.tensor([[1.0, 0.0]]),
     ...                              torch.tensor([[1.0, 0.0]]))
     >>> round(loss.item(), 4)  # -log σ(1) - log(1 - σ(0))
@@ -147,7 +147,7 @@ def domain_classification_loss(domain_logits, domain):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._dcmi import domain_classification_loss
+    >>> from skimbtext.losses import domain_classification_loss
     >>> domain_classification_loss(torch.zeros(1, 3), torch.tensor([1]))
     tensor([0.6931])
     """
@@ -190,7 +190,7 @@ class DCMILoss(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._dcmi import DCMILoss
+    >>> from skimbtext.losses import DCMILoss
     >>> output = (torch.zeros(2, 2), torch.zeros(2, 3), torch.ones(2, 3),
     ...           torch.full((2, 3), 0.5), torch.tensor([0, 2]))
     >>> DCMILoss(lambda_dom=1.0, lambda_con=0.0)(output, torch.tensor([0, 1]))

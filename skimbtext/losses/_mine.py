@@ -37,7 +37,7 @@ def donsker_varadhan_bound(joint_scores, marginal_scores):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._mine import donsker_varadhan_bound
+    >>> from skimbtext.losses import donsker_varadhan_bound
     >>> float(donsker_varadhan_bound(torch.tensor([1.0, 1.0]), torch.zeros(2)))
     1.0
     """
@@ -56,7 +56,7 @@ def shuffle_marginal(values, generator=None):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._mine import shuffle_marginal
+    >>> from skimbtext.losses import shuffle_marginal
     >>> values = torch.arange(4.0)
     >>> sorted(shuffle_marginal(values).tolist())
     [0.0, 1.0, 2.0, 3.0]
@@ -103,7 +103,7 @@ class MINEBound(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._mine import MINEBound
+    >>> from skimbtext.losses import MINEBound
     >>> bound = MINEBound()
     >>> joint = torch.tensor([2.0, 2.0], requires_grad=True)
     >>> marginal = torch.tensor([0.0, 0.0], requires_grad=True)

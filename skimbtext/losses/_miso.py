@@ -14,7 +14,7 @@ def real_or_fake_loss(scores, real):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._miso import real_or_fake_loss
+    >>> from skimbtext.losses import real_or_fake_loss
     >>> round(real_or_fake_loss(torch.zeros(4), real=True).item(), 4)  # log 2
     0.6931
     """
@@ -49,7 +49,7 @@ def generator_objective(mi_query, mi_key, adversarial, reconstruction, alpha):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._miso import generator_objective
+    >>> from skimbtext.losses import generator_objective
     >>> loss, mi = generator_objective(torch.tensor(0.3), torch.tensor(1.1),
     ...                                torch.tensor(2.0), torch.tensor(0.5), 0.25)
     >>> round(mi.item(), 4), round(loss.item(), 4)  # 0.75·0.8 + 0.25·2 + 0.5

@@ -78,7 +78,7 @@ def split_target_size(size, synthetic_share, *, simple_sampling=True, hard_mixup
 
     Examples
     --------
-    >>> from skimbtext.losses._sharprecl import split_target_size
+    >>> from skimbtext.losses import split_target_size
     >>> split_target_size(10, 0.5), split_target_size(500, 0.75)
     ((5, 5), (125, 375))
     """
@@ -216,7 +216,7 @@ def mix_pairs(embeddings, first, second, weight):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._sharprecl import mix_pairs
+    >>> from skimbtext.losses import mix_pairs
     >>> z = torch.eye(2)
     >>> mix_pairs(z, torch.tensor([0]), torch.tensor([1]), torch.tensor([0.5]))
     tensor([[0.7071, 0.7071]])
@@ -355,7 +355,7 @@ def rebalanced_contrastive_loss(
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._sharprecl import rebalanced_contrastive_loss
+    >>> from skimbtext.losses import rebalanced_contrastive_loss
     >>> z = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     >>> loss = rebalanced_contrastive_loss(z, torch.tensor([0, 0, 1]),
     ...                                    torch.tensor([1.0, 1.0]), 1.0)
@@ -415,7 +415,7 @@ def supervised_contrastive_loss(embeddings, labels, temperature):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._sharprecl import supervised_contrastive_loss
+    >>> from skimbtext.losses import supervised_contrastive_loss
     >>> z = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     >>> round(supervised_contrastive_loss(z, torch.tensor([0, 0, 1]), 1.0).item(), 4)
     0.3133
@@ -484,7 +484,7 @@ class SharpReCLLoss(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.losses._sharprecl import SharpReCLLoss
+    >>> from skimbtext.losses import SharpReCLLoss
     >>> criterion = SharpReCLLoss(class_counts=[30, 10], n_negatives=20)
     >>> _ = torch.manual_seed(0)
     >>> logits = torch.randn(4, 2)

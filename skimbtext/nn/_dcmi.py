@@ -59,7 +59,7 @@ def hat_compensation_factor(embedding, tau, tau_min, cosh_bound=COSH_BOUND):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.nn._dcmi import hat_compensation_factor
+    >>> from skimbtext.nn import hat_compensation_factor
     >>> hat_compensation_factor(torch.tensor([0.0]), tau=0.5, tau_min=0.0025)
     tensor([200.])
     """
@@ -102,7 +102,7 @@ class DomainMaskLayer(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.nn._dcmi import DomainMaskLayer
+    >>> from skimbtext.nn import DomainMaskLayer
     >>> _ = torch.manual_seed(0)
     >>> layer = DomainMaskLayer(n_domains=3, width=4).eval()
     >>> masks = layer()
@@ -170,7 +170,7 @@ class PerDomainLinear(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.nn._dcmi import PerDomainLinear
+    >>> from skimbtext.nn import PerDomainLinear
     >>> head = PerDomainLinear(4, 2, n_domains=3)
     >>> head(torch.ones(5, 4), torch.tensor([0, 1, 2, 0, 1]),
     ...      torch.full((5, 3), 1 / 3)).shape
@@ -296,7 +296,7 @@ class DCMIModule(nn.Module):
     --------
     >>> import torch
     >>> from skimbtext.encoders import MLPEncoder
-    >>> from skimbtext.nn._dcmi import DCMIModule
+    >>> from skimbtext.nn import DCMIModule
     >>> module = DCMIModule(MLPEncoder(4, (8,)), n_classes=2, n_domains=3)
     >>> output = module(domain=torch.tensor([0, 2]), features=torch.ones(2, 4))
     >>> [tuple(tensor.shape) for tensor in output]  # see OUTPUT_FIELDS

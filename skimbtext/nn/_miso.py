@@ -316,7 +316,7 @@ def repeated_ngram_mask(tokens, n, vocab_size):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.nn._miso import repeated_ngram_mask
+    >>> from skimbtext.nn import repeated_ngram_mask
     >>> mask = repeated_ngram_mask(torch.tensor([[5, 6, 7, 5, 6]]), 3, 10)
     >>> mask[0].nonzero().flatten().tolist()  # "5 6" was followed by 7
     [7]

@@ -27,7 +27,7 @@ class ProjectionHead(nn.Module):
     Examples
     --------
     >>> import torch
-    >>> from skimbtext.nn._sharprecl import ProjectionHead
+    >>> from skimbtext.nn import ProjectionHead
     >>> ProjectionHead(8, 4)(torch.randn(3, 8)).shape
     torch.Size([3, 4])
     """
@@ -127,7 +127,7 @@ class SharpReCLModule(nn.Module):
     --------
     >>> import torch
     >>> from skimbtext.encoders import MLPEncoder
-    >>> from skimbtext.nn._sharprecl import SharpReCLModule
+    >>> from skimbtext.nn import SharpReCLModule
     >>> module = SharpReCLModule(MLPEncoder(4, (8,)), n_classes=3,
     ...                          projection_dim=5, repeat_view=True)
     >>> [tuple(t.shape) for t in module(features=torch.randn(6, 4))]

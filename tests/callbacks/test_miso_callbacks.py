@@ -2,30 +2,29 @@
 
 from types import SimpleNamespace
 
+import pytest
 from skorch.history import History
 
 from skimbtext.callbacks._miso import TrainingPhases
 
 
-def test_phases_follow_the_epoch_index_and_are_recorded():
-    callback = TrainingPhases(pretrain_epochs=2, mine_pretrain_epochs=1)
+@pytest.mark.parametrize(
+    ("pretrain_epochs", "mine_pretrain_epochs", "expected"),
+    [
+        (2, 1, ["pretrain"] * 2 + ["mine_pretrain"] + ["adversarial"] * 2),
+        # No critic pre-training: straight to the adversarial phase.
+        (1, 0, ["pretrain"] + ["adversarial"] * 4),
+    ],
+)
+def test_phases_follow_the_epoch_index_and_are_recorded(
+    pretrain_epochs, mine_pretrain_epochs, expected
+):
+    callback = TrainingPhases(pretrain_epochs, mine_pretrain_epochs)
     net = SimpleNamespace(history=History())
     phases = []
-    for _ in range(5):
+    for _ in expected:
         net.history.new_epoch()
         callback.on_epoch_begin(net)
         phases.append(net.training_phase_)
-    expected = ["pretrain", "pretrain", "mine_pretrain", "adversarial", "adversarial"]
     assert phases == expected
     assert net.history[:, "phase"] == expected
-
-
-def test_no_critic_pre_training_goes_straight_to_the_adversarial_phase():
-    callback = TrainingPhases(pretrain_epochs=1, mine_pretrain_epochs=0)
-    net = SimpleNamespace(history=History())
-    phases = []
-    for _ in range(3):
-        net.history.new_epoch()
-        callback.on_epoch_begin(net)
-        phases.append(net.training_phase_)
-    assert phases == ["pretrain", "adversarial", "adversarial"]
