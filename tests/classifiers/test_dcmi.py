@@ -184,6 +184,7 @@ def test_a_domain_column_left_unused_is_named(multidomain):
 def test_bad_domains_are_named(fit_kwargs, message):
     X = np.arange(12, dtype=np.float32).reshape(6, 2)
     y = [0, 1] * 3
+    fit_kwargs = dict(fit_kwargs)  # the parameter is shared by repeated runs
     domain_col = fit_kwargs.pop("domain_col", None)
     if fit_kwargs.pop("as_frame", False):
         X = pd.DataFrame(X, columns=["f0", "f1"])
