@@ -8,7 +8,7 @@ DOCS_STAMP := $(VENV)/.installed-docs
 # Tests and examples never touch the network; make that explicit for the libraries.
 OFFLINE := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
-.PHONY: help install demo test test-slow bench docs docs-noplot lint clean
+.PHONY: help install demo test test-slow bench mutation docs docs-noplot lint clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,11 @@ test-slow: $(STAMP)  ## Run only the slow tests (real data, MiniLM fine-tuning)
 bench: $(STAMP)  ## Run every CPU benchmark suite; tables and figures in benchmarks/results/
 	OMP_NUM_THREADS=1 $(OFFLINE) $(BIN)/python -m benchmarks --profile cpu
 
+mutation: $(STAMP)  ## Mutation testing of losses, nn, the training core and MISO's training (long)
+	$(BIN)/pip install --quiet -e ".[dev,mutation]"
+	OMP_NUM_THREADS=1 $(OFFLINE) $(BIN)/mutmut run --max-children 2
+	$(BIN)/python -m benchmarks.mutation
+
 $(DOCS_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e ".[dev,docs]"
 	touch $(DOCS_STAMP)
@@ -46,5 +51,5 @@ lint: $(STAMP)  ## Check style with ruff
 	$(BIN)/ruff check skimbtext tests examples benchmarks
 
 clean:  ## Remove build outputs and caches (keeps .venv)
-	rm -rf build dist *.egg-info doc/_build doc/auto_examples doc/generated
+	rm -rf build dist *.egg-info doc/_build doc/auto_examples doc/generated mutants
 	find skimbtext tests examples benchmarks -name __pycache__ -type d -exec rm -rf {} + 2>/dev/null || true
