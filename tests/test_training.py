@@ -72,3 +72,69 @@ def test_sampler_is_reproducible_from_its_generator_and_reseeds_per_epoch():
     assert list(second) == order  # an epoch's draw depends only on its index
     first.weights = np.r_[np.zeros(9), 1.0]
     assert list(first) == [9] * 10  # weighted draws, with replacement
+
+
+def test_small_weights_are_not_floored():
+    # sum(w) below 1 must divide as it is: the floor only guards sum(w) = 0.
+    net = _net()
+    logits, target = torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), np.array([0, 2])
+    per_sample = nn.functional.cross_entropy(
+        logits, torch.as_tensor(target), reduction="none"
+    )
+    weight = torch.tensor([0.1, 0.3])
+    loss = net.get_loss(logits, target, X={"sample_weight": weight})
+    torch.testing.assert_close(loss, (weight * per_sample).sum() / weight.sum())
+
+
+def test_a_non_finite_validation_loss_is_not_a_training_failure():
+    net = _net()
+    logits = torch.tensor([[float("nan"), 0.0, 0.0]])
+    assert torch.isnan(net.get_loss(logits, np.array([0])))  # training=False
+
+
+def test_position_before_the_first_epoch():
+    assert _net()._position() == "epoch 0, batch 0"
+
+
+def test_prediction_runs_the_module_in_evaluation_mode():
+    net = TrainingNet(
+        nn.Sequential(nn.Dropout(0.9), nn.Linear(2, 3)),
+        criterion=nn.CrossEntropyLoss(reduction="none"),
+        device="cpu",
+    ).initialize()
+    X = torch.ones(50, 2)
+    first, second = net.forward(X), net.forward(X)
+    torch.testing.assert_close(first, second)  # no dropout at prediction
+
+
+def test_out_of_memory_in_a_training_step_says_where(monkeypatch):
+    net = TrainingNet(
+        nn.Linear(2, 3),
+        criterion=nn.CrossEntropyLoss(reduction="none"),
+        device="cpu",
+        max_epochs=1,
+        train_split=None,
+    )
+
+    def out_of_memory(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory.")
+
+    monkeypatch.setattr(nn.Linear, "forward", out_of_memory)
+    X = np.zeros((4, 2), dtype=np.float32)
+    with pytest.raises(
+        torch.OutOfMemoryError,
+        match=r"batch of 4 samples during training \(epoch 1, batch 1\)",
+    ):
+        net.fit(X, np.array([0, 1, 2, 0]))
+    with pytest.raises(torch.OutOfMemoryError, match="prediction"):
+        net.predict_proba(X)
+
+
+def test_weighted_draws_come_from_the_samplers_generator():
+    sampler = RebalancingSampler(10, torch.Generator().manual_seed(0))
+    sampler.weights = np.linspace(1.0, 2.0, 10)
+    torch.manual_seed(1)
+    first = list(sampler)
+    sampler.generator.manual_seed(0)
+    torch.manual_seed(2)  # the global generator plays no part
+    assert list(sampler) == first

@@ -106,3 +106,49 @@ def test_dcmi_loss_takes_any_per_sample_supervised_loss():
 def test_negative_weights_are_refused(name):
     with pytest.raises(ValueError, match=name):
         DCMILoss(**{name: -1.0})
+
+
+def test_dcmi_loss_defaults_are_the_papers_weights():
+    # DCMI (Eq. 6): lambda_1 = 4 for L_dom, lambda_2 = 3 for L_con, t = 1.
+    criterion = DCMILoss()
+    assert (criterion.lambda_dom, criterion.lambda_con, criterion.temperature) == (
+        4.0,
+        3.0,
+        1.0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"lambda_dom": -1.0}, "lambda_dom must be non-negative"),
+        ({"lambda_con": -1.0}, "lambda_con must be non-negative"),
+        ({"temperature": 0.0}, "temperature must be positive; got 0.0"),
+        ({"temperature": "t"}, "temperature must be a finite"),
+    ],
+)
+def test_bad_weights_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DCMILoss(**kwargs)
+
+
+def test_view_cosines_are_float32_whatever_the_input_precision():
+    torch.manual_seed(0)
+    h, masks = torch.randn(4, 8), torch.rand(3, 8)
+    gate = torch.softmax(torch.randn(4, 3), -1) @ masks
+    expected = masked_view_similarity(h, masks, gate)
+    half = masked_view_similarity(h.half(), masks.half(), gate.half())
+    assert half.dtype == torch.float32
+    torch.testing.assert_close(half, expected, atol=2e-3, rtol=0)
+    # Under autocast the squared norms stay in float32, not bfloat16.
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        autocast = masked_view_similarity(h, masks, gate)
+    assert autocast.dtype == torch.float32
+    torch.testing.assert_close(autocast, expected, atol=1e-6, rtol=0)
+
+
+def test_relevance_of_another_precision_is_accepted():
+    similarity = torch.tensor([[0.5, -0.2]])
+    relevance = torch.tensor([[1.0, 0.0]], dtype=torch.float64)
+    loss = soft_contrastive_loss(similarity, relevance)
+    assert loss.dtype == torch.float32

@@ -1,5 +1,7 @@
 """Contract shared by every loss: reductions, gradients, buffers, argument checks."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -242,3 +244,67 @@ def test_class_counts_accept_any_array_like(class_counts):
     reference = LogitAdjustedLoss(class_counts=np.array([50, 30, 5]))
     loss = LogitAdjustedLoss(class_counts=class_counts)
     torch.testing.assert_close(loss.log_prior, reference.log_prior)
+
+
+PAPER_DEFAULTS = [
+    # Lin et al. 2017: gamma = 2, no class weights.
+    (FocalLoss, {}, {"gamma": 2.0, "alpha": None}),
+    # Cao et al. 2019: largest margin 0.5, logits scaled by 30.
+    (LDAMLoss, {"class_counts": [10, 5]}, {"max_margin": 0.5, "scale": 30.0}),
+    # Cui et al. 2019: beta = 0.9999 with the softmax (gamma = 0) loss.
+    (ClassBalancedLoss, {"class_counts": [10, 5]}, {"beta": 0.9999, "gamma": 0.0}),
+    # Menon et al. 2021: tau = 1.
+    (LogitAdjustedLoss, {"class_counts": [10, 5]}, {"tau": 1.0}),
+    # Li et al. 2020: alpha = 0.1 in the self-adjusting factor, smoothing 1.
+    (DiceLoss, {}, {"alpha": 0.1, "smooth": 1.0}),
+]
+
+
+@pytest.mark.parametrize(("loss_class", "kwargs", "expected"), PAPER_DEFAULTS)
+def test_defaults_are_the_papers_settings(loss_class, kwargs, expected):
+    loss = loss_class(**kwargs)
+    assert {name: getattr(loss, name) for name in expected} == expected
+    assert loss.reduction == "mean"
+
+
+@pytest.mark.parametrize(
+    ("loss_class", "kwargs", "shown"),
+    [
+        (FocalLoss, {}, "gamma=2.0, reduction='mean'"),
+        (
+            LDAMLoss,
+            {"class_counts": [10, 5]},
+            "n_classes=2, max_margin=0.5, scale=30.0",
+        ),
+        (ClassBalancedLoss, {"class_counts": [10, 5]}, "n_classes=2, beta=0.9999"),
+        (LogitAdjustedLoss, {"class_counts": [10, 5]}, "n_classes=2, tau=1.0"),
+        (DiceLoss, {}, "alpha=0.1, smooth=1.0, reduction='mean'"),
+    ],
+)
+def test_repr_shows_the_settings(loss_class, kwargs, shown):
+    assert shown in repr(loss_class(**kwargs))
+
+
+@pytest.mark.parametrize(
+    ("loss_class", "kwargs", "message"),
+    [
+        (LDAMLoss, {"class_counts": [10, 5], "scale": "30"}, "scale must be a finite"),
+        (ClassBalancedLoss, {"class_counts": [10, 5], "beta": "x"}, "beta must be a"),
+        (DiceLoss, {"smooth": None}, "smooth must be a finite"),
+        (FocalLoss, {"reduction": "avg"}, "'none', 'mean' or 'sum'; got 'avg'"),
+    ],
+)
+def test_bad_values_are_named_with_what_was_given(loss_class, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        loss_class(**kwargs)
+
+
+def test_make_loss_names_the_choices_and_the_bad_parameters():
+    from skimbtext.losses import LOSSES, make_loss
+
+    with pytest.raises(ValueError, match=re.escape(f"one of {sorted(LOSSES)}")):
+        make_loss("hinge", class_counts=[5, 3])
+    with pytest.raises(
+        ValueError, match=r"Cannot build FocalLoss with parameters \['beta'\]"
+    ):
+        make_loss("focal", class_counts=[5, 3], beta=0.5)

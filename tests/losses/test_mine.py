@@ -88,3 +88,16 @@ def test_bound_separates_correlated_from_independent_gaussians():
     assert correlated > independent + 0.5
     assert correlated == pytest.approx(analytic, abs=0.2)
     assert abs(independent) < 0.05
+
+
+def test_shuffle_marginal_draws_from_the_given_generator():
+    values = torch.arange(20.0)
+    torch.manual_seed(1)
+    first = shuffle_marginal(values, generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(2)  # the global generator plays no part
+    second = shuffle_marginal(values, generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(first, second)
+
+
+def test_moving_average_rate_defaults_to_mines_setting():
+    assert MINEBound().ema_rate == 0.01  # Belghazi et al. 2018

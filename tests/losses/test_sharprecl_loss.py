@@ -411,3 +411,15 @@ def test_mixup_weight_distribution_matches_beta_quantiles(mixup_alpha):
     torch.testing.assert_close(
         weight.quantile(quantiles), reference.quantile(quantiles), atol=0.02, rtol=0
     )
+
+
+@pytest.mark.parametrize("concentration", [0.5, 1.5, 3.0])
+def test_mixup_weights_follow_the_symmetric_beta_law(concentration):
+    from skimbtext.losses._sharprecl import _symmetric_beta
+
+    torch.manual_seed(0)
+    draws = _symmetric_beta(concentration, (20000,), torch.zeros(1))
+    # Beta(λ, λ): mean 1/2, variance 1 / (4 (2λ + 1)).
+    assert draws.mean().item() == pytest.approx(0.5, abs=0.01)
+    expected = 1 / (4 * (2 * concentration + 1))
+    assert draws.var().item() == pytest.approx(expected, rel=0.05)

@@ -30,3 +30,11 @@ def test_dropout_only_in_training():
 def test_unknown_head_is_named():
     with pytest.raises(ValueError, match="logits must be"):
         ClassifierModule(MLPEncoder(4, ()), n_classes=2, logits="mlp")
+
+
+def test_make_head_defaults_to_linear_logits_and_builds_cosine_ones():
+    from skimbtext.nn import make_head
+
+    assert type(make_head(4, 3)) is torch.nn.Linear
+    head = make_head(4, 3, logits="cosine")
+    assert isinstance(head, CosineLinear) and head.weight.shape == (3, 4)
