@@ -446,9 +446,10 @@ class MISOSampler(BaseOverSampler):
                 dense = X.toarray() if sp.issparse(X) else np.asarray(X)
                 fields = {"features": dense.astype(np.float32)}
                 # Anchors never leave the range a feature takes in the data.
+                bound = {"dtype": torch.float32, "device": self.device_}
                 decoding = {
-                    "low": torch.as_tensor(dense.min(axis=0)),
-                    "high": torch.as_tensor(dense.max(axis=0)),
+                    "low": torch.as_tensor(dense.min(axis=0), **bound),
+                    "high": torch.as_tensor(dense.max(axis=0), **bound),
                     # Sparse anchors keep their source's non-zero features.
                     "keep_support": sp.issparse(X),
                 }
@@ -502,8 +503,21 @@ class MISOSampler(BaseOverSampler):
         decoding needs: the start and end tokens and the banned ones."""
         tokenizer = load_tokenizer(self.encoder)
         self.tokenizer_ = tokenizer
-        self.max_length_ = self._resolve_max_length(tokenizer, texts, y)
-        input_ids = tokenize(tokenizer, texts, self.max_length_)
+        auto = self.max_length == "auto"
+        input_ids = tokenize(
+            tokenizer, texts, AUTO_MAX_LENGTH[1] if auto else self.max_length
+        )
+        self.max_length_ = (
+            self._auto_max_length(input_ids, y) if auto else self.max_length
+        )
+        # Cut to max_length_ as the tokenizer would: the first tokens, then the
+        # closing special token.
+        input_ids = [
+            ids
+            if len(ids) <= self.max_length_
+            else np.append(ids[: self.max_length_ - 1], ids[-1])
+            for ids in input_ids
+        ]
         seen = np.unique(np.concatenate(input_ids))
         seen = seen[seen != tokenizer.pad_token_id]
         # Index 0 of the compact vocabulary is padding.
@@ -520,21 +534,14 @@ class MISOSampler(BaseOverSampler):
         }
         return {"input_ids": compact}, decoding
 
-    def _resolve_max_length(self, tokenizer, texts, y):
-        """``max_length``, or with ``"auto"`` the length of 90% of the texts of
-        the classes to over-sample, between 8 and 64 tokens."""
-        if self.max_length != "auto":
-            return self.max_length
+    def _auto_max_length(self, input_ids, y):
+        """The token length of 90% of the texts of the classes to over-sample
+        (``input_ids`` cut at the upper bound), within ``AUTO_MAX_LENGTH``."""
         grown = [label for label, n in self.sampling_strategy_.items() if n > 0]
         positions = np.flatnonzero(np.isin(y, grown))
         if len(positions) == 0:
             return AUTO_MAX_LENGTH[1]
-        lengths = [
-            len(ids)
-            for ids in tokenize(
-                tokenizer, [texts[i] for i in positions], AUTO_MAX_LENGTH[1]
-            )
-        ]
+        lengths = [len(input_ids[i]) for i in positions]
         return int(np.clip(np.ceil(np.quantile(lengths, 0.9)), *AUTO_MAX_LENGTH))
 
     def _join_texts(self, X, new_texts):
@@ -727,8 +734,7 @@ class MISOSampler(BaseOverSampler):
         if self.input_kind_ == "numeric":
             source = inputs["features"]
             anchors = source + module.minority_decoder(*condition)
-            low, high = decoding["low"].to(source), decoding["high"].to(source)
-            anchors = torch.clamp(anchors, low, high)
+            anchors = torch.clamp(anchors, decoding["low"], decoding["high"])
             if decoding["keep_support"]:
                 anchors = anchors * (source != 0)
             return list(anchors.float().cpu().numpy())
