@@ -34,3 +34,22 @@ def data_home():
     if not path or not os.path.isdir(path):
         pytest.skip("set SKIMBTEXT_DATA to the benchmark data directory")
     return path
+
+
+@pytest.fixture
+def tiny_miso():
+    """Settings of a MISO generator that trains in a second or two (5 epochs of
+    64 pairs in batches of 16); tests override what they need."""
+    return {
+        "latent_dim": 8,
+        "n_heads": 2,
+        "hidden_size": 16,
+        "batch_size": 16,
+        "pretrain_epochs": 2,
+        "mine_pretrain_epochs": 1,
+        "adversarial_epochs": 2,
+        "max_pairs": 64,
+        "lr": 1e-2,
+        "device": "cpu",
+        "random_state": 0,
+    }

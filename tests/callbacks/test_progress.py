@@ -36,19 +36,14 @@ TINY = {
 # tests/classifiers/test_dcmi.py::test_text_dataframe_and_arrays_give_the_same_model
 # (an order dependence of that test, also at the commit before this file).
 EMBEDDER = {"encoder": "tiny-bert", "max_length": 8, "random_state": 0}
-MISO = {
-    "latent_dim": 8,
-    "n_heads": 2,
-    "hidden_size": 16,
-    "batch_size": 32,
-    "pretrain_epochs": 2,
-    "mine_pretrain_epochs": 1,
-    "adversarial_epochs": 2,
-    "max_pairs": 32,
-    "lr": 1e-2,
-    "device": "cpu",
-    "random_state": 0,
-}
+
+
+@pytest.fixture
+def miso(tiny_miso):
+    # Pairs and anchors each in one batch of 32.
+    return {**tiny_miso, "batch_size": 32, "max_pairs": 32}
+
+
 MISO_EPOCHS = 5
 ESC = "\x1b["
 
@@ -215,11 +210,11 @@ def test_levels_hold_with_accelerate(small_blobs, bars, capsys, verbose):
     assert pickle.loads(pickle.dumps(clf)).predict(small_blobs[0]).shape == (60,)
 
 
-def test_verbose_0_is_silent_off_a_terminal(texts, small_blobs, bars, capsys):
+def test_verbose_0_is_silent_off_a_terminal(texts, small_blobs, bars, capsys, miso):
     # Fine-tuning and MISO's generator would show a bar on a terminal.
     TextClassifier(verbose=0, **TINY).fit(*texts)
     TextClassifier(verbose=0, **NUMERIC).fit(*small_blobs)
-    MISOSampler(verbose=False, **MISO).fit_resample(*miso_data())
+    MISOSampler(verbose=False, **miso).fit_resample(*miso_data())
     assert bars == []
     assert capsys.readouterr() == ("", "")
 
@@ -254,12 +249,12 @@ def test_a_jupyter_kernel_counts_as_interactive(monkeypatch):
 
 
 def test_tqdm_disable_silences_every_bar(
-    small_blobs, bars, as_terminal, monkeypatch, capsys
+    small_blobs, bars, as_terminal, monkeypatch, capsys, miso
 ):
     as_terminal()
     monkeypatch.setenv("TQDM_DISABLE", "1")
     TextClassifier(verbose=1, **NUMERIC).fit(*small_blobs)
-    MISOSampler(verbose=1, **MISO).fit_resample(*miso_data())
+    MISOSampler(verbose=1, **miso).fit_resample(*miso_data())
     TextEmbedder(verbose=1, **EMBEDDER).fit_transform(["a"])
     assert bars == []
     assert capsys.readouterr() == ("", "")
@@ -269,8 +264,8 @@ def test_tqdm_disable_silences_every_bar(
     assert bars == [] and capsys.readouterr() == ("", "")
 
 
-def test_miso_shows_one_epoch_bar_per_class_and_its_anchors(bars, capsys):
-    MISOSampler(verbose=1, **MISO).fit_resample(*miso_data())
+def test_miso_shows_one_epoch_bar_per_class_and_its_anchors(bars, capsys, miso):
+    MISOSampler(verbose=1, **miso).fit_resample(*miso_data())
     training, anchors = bars
     assert training.options["unit"] == "epoch" and training.leave
     assert training.total == training.steps == MISO_EPOCHS
@@ -280,17 +275,17 @@ def test_miso_shows_one_epoch_bar_per_class_and_its_anchors(bars, capsys):
     assert "MISO generator for 1" in err and "anchors for 1" in err
 
 
-def test_miso_shows_passing_bars_on_a_terminal(bars, as_terminal, capsys):
+def test_miso_shows_passing_bars_on_a_terminal(bars, as_terminal, capsys, miso):
     as_terminal()
-    MISOSampler(**MISO).fit_resample(*miso_data())
+    MISOSampler(**miso).fit_resample(*miso_data())
     assert len(bars) == 2
     assert not any(bar.leave for bar in bars)
     assert epoch_bars(bars)[0].steps == MISO_EPOCHS
     assert "MISO generator" in capsys.readouterr().err
 
 
-def test_miso_verbose_2_prints_the_epoch_table_without_colours(capsys):
-    MISOSampler(verbose=2, **MISO).fit_resample(*miso_data())
+def test_miso_verbose_2_prints_the_epoch_table_without_colours(capsys, miso):
+    MISOSampler(verbose=2, **miso).fit_resample(*miso_data())
     out = capsys.readouterr().out
     assert "train_loss" in out and ESC not in out
 

@@ -159,6 +159,7 @@ def test_imbalanced_learn_topic_recipe_with_tfidf_then_miso():
     y = np.array([1] * 9 + [0] * 30)
     pipeline = make_pipeline(TfidfVectorizer(), MISOSampler(**FAST), MultinomialNB())
     assert pipeline.fit(texts, y).score(texts, y) > 0.9
+    assert pipeline[1].n_generated_ == {1: 21}  # the sampler ran in fit
 
 
 def test_raw_text_recipe_with_miso_then_tfidf():
@@ -166,6 +167,7 @@ def test_raw_text_recipe_with_miso_then_tfidf():
     texts = SPAM * 2 + HAM * 2
     pipeline = make_pipeline(MISOSampler(**TEXT), TfidfVectorizer(), MultinomialNB())
     assert pipeline.fit(texts, y).score(texts, y) > 0.9
+    assert pipeline[0].n_generated_ == {1: 14}
 
 
 def _unit_norm_clusters(seed):

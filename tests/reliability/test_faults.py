@@ -316,20 +316,7 @@ def test_out_of_memory_while_embedding_says_what_to_lower(monkeypatch):
 
 # ------------------------------------------------------------------ MISO
 
-MISO = {
-    "latent_dim": 8,
-    "n_heads": 2,
-    "hidden_size": 16,
-    "batch_size": 16,
-    "pretrain_epochs": 2,
-    "mine_pretrain_epochs": 1,
-    "adversarial_epochs": 2,
-    "max_pairs": 64,
-    "lr": 1e-2,
-    "device": "cpu",
-    "random_state": 0,
-}
-MISO_BATCHES_PER_EPOCH = 4  # 64 pairs in batches of 16
+MISO_BATCHES_PER_EPOCH = 4  # tiny_miso: 64 pairs in batches of 16
 
 
 def _imbalanced(data):
@@ -350,17 +337,21 @@ def _fail_in_step(monkeypatch, step, *, call, error):
     monkeypatch.setattr(MISOTrainingNet, step, failing)
 
 
-def test_interrupted_first_fit_resample_leaves_the_sampler_unfitted(data, monkeypatch):
-    sampler = MISOSampler(**MISO)
+def test_interrupted_first_fit_resample_leaves_the_sampler_unfitted(
+    data, monkeypatch, tiny_miso
+):
+    sampler = MISOSampler(**tiny_miso)
     _fail_in_step(monkeypatch, "_adversarial_step", call=2, error=KeyboardInterrupt)
     with pytest.raises(KeyboardInterrupt):
         sampler.fit_resample(*_imbalanced(data))
     assert fitted_state(sampler) == []
 
 
-def test_interrupted_fit_resample_keeps_the_previous_state(data, monkeypatch):
+def test_interrupted_fit_resample_keeps_the_previous_state(
+    data, monkeypatch, tiny_miso
+):
     X, y = _imbalanced(data)
-    sampler = MISOSampler(**MISO)
+    sampler = MISOSampler(**tiny_miso)
     sampler.fit_resample(X, y)
     before = {key: getattr(sampler, key) for key in fitted_state(sampler)}
     _fail_in_step(monkeypatch, "_pretrain_step", call=3, error=KeyboardInterrupt)
@@ -372,7 +363,7 @@ def test_interrupted_fit_resample_keeps_the_previous_state(data, monkeypatch):
     assert sampler.n_features_in_ == 4
 
 
-def test_miso_nan_loss_is_reported_with_epoch_and_batch(data, monkeypatch):
+def test_miso_nan_loss_is_reported_with_epoch_and_batch(data, monkeypatch, tiny_miso):
     reconstruction = MISOTrainingNet._reconstruction
     calls = itertools.count(1)
     # Epoch 2, batch 3 of pre-training: two reconstructions (one per decoder)
@@ -384,7 +375,7 @@ def test_miso_nan_loss_is_reported_with_epoch_and_batch(data, monkeypatch):
         return loss * float("nan") if next(calls) == at else loss
 
     monkeypatch.setattr(MISOTrainingNet, "_reconstruction", diverging)
-    sampler = MISOSampler(**MISO)
+    sampler = MISOSampler(**tiny_miso)
     with pytest.raises(FloatingPointError, match=r"loss is NaN at epoch 2, batch 3"):
         sampler.fit_resample(*_imbalanced(data))
     assert fitted_state(sampler) == []
