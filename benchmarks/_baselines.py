@@ -36,14 +36,14 @@ DEFERRED_SCHEDULE = {
 }
 PROFILES = {
     "cpu": {
-        "freeze_encoder": True,
+        "trainable_layers": 0,
         "max_epochs": 60,
         "early_stopping": True,
         "n_iter_no_change": 8,
         "batch_size": 64,
     },
     "gpu": {
-        "freeze_encoder": False,
+        "trainable_layers": None,
         "max_epochs": 8,
         "early_stopping": True,
         "n_iter_no_change": 2,
@@ -58,7 +58,7 @@ def run(*, profile, seeds, data_home, cache_dir, device, dataset="trec", ir=50):
     test = load_benchmark(dataset, subset="test", data_home=data_home)
     settings = PROFILES[profile]
     embed_seconds = None
-    if settings["freeze_encoder"]:
+    if settings["trainable_layers"] == 0:
         # Time embedding without the cache, then fill the cache for the fits.
         all_texts = [*train.data, *test.data]
         embedder = TextEmbedder(device=device).fit(all_texts)
@@ -116,7 +116,7 @@ def run(*, profile, seeds, data_home, cache_dir, device, dataset="trec", ir=50):
     )
     body = (
         "MLP head (256 hidden) on frozen all-MiniLM-L6-v2 mean-pooled embeddings"
-        if settings["freeze_encoder"]
+        if settings["trainable_layers"] == 0
         else "MiniLM fine-tuned end to end"
     )
     notes = [

@@ -96,7 +96,7 @@ PROFILES = {
                 "params": {"max_length": 64, "batch_size": 16},
             },
         },
-        "inference": {"freeze_encoder": True, "n_fit": 512, "n_predict": 64},
+        "inference": {"trainable_layers": 0, "n_fit": 512, "n_predict": 64},
     },
     "gpu": {
         "bodies": {
@@ -108,7 +108,7 @@ PROFILES = {
                 "params": {"max_length": 128, "batch_size": 32},
             },
         },
-        "inference": {"freeze_encoder": False, "n_fit": 512, "n_predict": 2048},
+        "inference": {"trainable_layers": None, "n_fit": 512, "n_predict": 2048},
     },
 }
 METHOD_NAMES = {
@@ -420,12 +420,14 @@ def _inference(profile, seeds, device, bunch, cache_dir):
 
             clf = fit(
                 estimator(
-                    freeze_encoder=spec["freeze_encoder"], cache_dir=cache_dir, **common
+                    trainable_layers=spec["trainable_layers"],
+                    cache_dir=cache_dir,
+                    **common,
                 ),
                 X_fit,
                 fit_idx,
             )
-            if spec["freeze_encoder"]:
+            if spec["trainable_layers"] == 0:
                 # The fit read the cached embeddings; predict encodes from scratch.
                 clf.embedder_.set_params(cache_dir=None)
             results[name]["texts_per_s"].append(
@@ -532,7 +534,7 @@ def _write(results, device):
     miso = results["miso_generation"]
     encoder = (
         "frozen MiniLM (embedding cache off) + MLP head"
-        if inference["freeze_encoder"]
+        if inference["trainable_layers"] == 0
         else "fine-tuned MiniLM"
     )
     notes = [

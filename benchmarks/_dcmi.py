@@ -241,7 +241,7 @@ def _run(*, profile, seeds, data_home, cache_dir, device):
     base = {**spec["settings"], "device": device}
     embed_seconds = None
     if profile == "cpu":
-        # The embeddings of freeze_encoder=True, computed once for every fit.
+        # The embeddings of trainable_layers=0, computed once for every fit.
         start = time.perf_counter()
         embedder = TextEmbedder(cache_dir=cache_dir, device=device).fit(texts)
         X = embedder.transform(texts)
@@ -334,7 +334,7 @@ def report(results, *, device, environment=None):
     epochs = settings.get("max_epochs", "`max_epochs='auto'` (5)")
     body = (
         "MLP head (256 hidden units) on frozen all-MiniLM-L6-v2 mean-pooled "
-        "embeddings (`freeze_encoder=True` embeddings, computed once through the "
+        "embeddings (`trainable_layers=0` embeddings, computed once through the "
         "shared cache)"
         if profile == "cpu"
         else "all-MiniLM-L6-v2 fine-tuned end to end (`lr='auto'`: 3e-5 for the "

@@ -167,7 +167,7 @@ def run(*, profile, seeds, data_home, cache_dir, device, ablations=True, n_threa
     settings = PROFILES[profile]
     with torch_threads(n_threads):
         embed_seconds = None
-        if settings["freeze_encoder"]:
+        if settings["trainable_layers"] == 0:
             embed_seconds = embed_everything(
                 seeds=seeds, data_home=data_home, cache_dir=cache_dir, device=device
             )
@@ -203,7 +203,7 @@ def run(*, profile, seeds, data_home, cache_dir, device, ablations=True, n_threa
     ]
     body = (
         "MLP body (256 hidden) on frozen all-MiniLM-L6-v2 mean-pooled embeddings"
-        if settings["freeze_encoder"]
+        if settings["trainable_layers"] == 0
         else "MiniLM fine-tuned end to end"
     )
     notes = [

@@ -35,7 +35,7 @@ from skimbtext.metrics import classification_report_imbalanced, domain_roc_auc_s
 
 def build_models(cache_dir):
     """The models to compare, with the input each one reads."""
-    head = {"freeze_encoder": True, "cache_dir": cache_dir, "random_state": 0}
+    head = {"trainable_layers": 0, "cache_dir": cache_dir, "random_state": 0}
     miso = MISOSampler(
         sampling_strategy=0.5,  # one negative review for every two positive ones
         cache_dir=cache_dir,

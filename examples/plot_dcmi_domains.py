@@ -52,7 +52,7 @@ train.groupby(["domain", "label"]).size().unstack()
 # ----------------------------------------
 # The texts are embedded once by a frozen all-MiniLM-L6-v2
 # (:class:`~skimbtext.TextEmbedder`); each model learns an MLP body on these
-# features (what ``freeze_encoder=True`` does). The domains are passed with
+# features (what ``trainable_layers=0`` does). The domains are passed with
 # ``domains=``. Every model trains 30 epochs; everything else keeps its
 # default, including deferred re-sampling over the last 20% of the epochs.
 from skimbtext import DCMIClassifier, TextEmbedder

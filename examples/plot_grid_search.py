@@ -16,7 +16,7 @@ and reads ``cv_results_`` into pandas tables and a plot.
 
 The texts are embedded once with a frozen all-MiniLM-L6-v2
 (:class:`~skimbtext.TextEmbedder`); the estimators then train their MLP body on
-these features, which is what ``freeze_encoder=True`` does internally, without
+these features, which is what ``trainable_layers=0`` does internally, without
 embedding the texts again in every fold.
 """
 

@@ -13,7 +13,7 @@ The two imbalanced-text methods of skimbtext chained in an imbalanced-learn
 The data is the synthetic review generator shipped with the package
 (:func:`~skimbtext.datasets.make_multidomain_reviews`), so the example runs
 offline. To keep it fast on a CPU, the classifier works on frozen all-MiniLM-L6-v2
-embeddings (``freeze_encoder=True``), both steps share one embedding cache, and
+embeddings (``trainable_layers=0``), both steps share one embedding cache, and
 MISO trains for a few epochs only.
 """
 
@@ -93,7 +93,7 @@ from imblearn.pipeline import Pipeline
 from skimbtext import SharpReCLClassifier
 
 sharprecl = SharpReCLClassifier(
-    freeze_encoder=True,
+    trainable_layers=0,
     cache_dir=cache.name,
     batch_size=64,
     max_epochs=15,
@@ -110,7 +110,7 @@ from skimbtext import TextClassifier
 
 baseline = TextClassifier(
     loss="ce",
-    freeze_encoder=True,
+    trainable_layers=0,
     cache_dir=cache.name,
     max_epochs=15,
     random_state=0,

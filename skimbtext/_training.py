@@ -25,6 +25,10 @@ from .utils._random import epoch_seed, seed_torch
 LOSS_ONLY_INPUTS = ("sample_weight",)
 
 
+#: Batches per group of :class:`RebalancingSampler`'s ``group_by_length``.
+LENGTH_GROUP_BATCHES = 16
+
+
 class RebalancingSampler(Sampler):
     """Shuffling sampler whose draw can switch to class-rebalanced sampling.
 
@@ -33,13 +37,33 @@ class RebalancingSampler(Sampler):
     replacement in proportion to them (deferred re-sampling). All randomness comes
     from ``generator``, so a fit is repeatable; :meth:`reseed` gives every epoch
     its own seed, derived from the generator's initial seed.
+
+    Parameters
+    ----------
+    n_samples : int
+        Samples drawn per epoch.
+    generator : torch.Generator
+        Source of every random draw.
+    lengths : array-like of int, optional
+        Token count of each sample. When given with ``batch_size``, batches are
+        grouped by length, as Hugging Face's ``group_by_length``: the epoch's draw
+        is cut into groups of ``LENGTH_GROUP_BATCHES`` batches, each group is
+        sorted by length and cut into batches, and the batches are shuffled (a
+        last, smaller batch stays last). Texts of similar length then share a
+        batch and little padding is computed.
+    batch_size : int, optional
+        The training batch size, needed with ``lengths``.
     """
 
-    def __init__(self, n_samples, generator):
+    def __init__(self, n_samples, generator, lengths=None, batch_size=None):
         self.n_samples = n_samples
         self.generator = generator
         self.weights = None
         self._seed = generator.initial_seed()
+        if (lengths is None) != (batch_size is None):
+            raise ValueError("lengths and batch_size go together.")
+        self.lengths = None if lengths is None else np.asarray(lengths)
+        self.batch_size = batch_size
 
     def reseed(self, epoch):
         """Draw the next epoch from a seed that depends only on ``epoch``."""
@@ -58,7 +82,24 @@ class RebalancingSampler(Sampler):
                 replacement=True,
                 generator=self.generator,
             )
+        order = order.numpy()
+        if self.lengths is not None:
+            order = self._group_by_length(order)
         return iter(order.tolist())
+
+    def _group_by_length(self, order):
+        group = self.batch_size * LENGTH_GROUP_BATCHES
+        batches = []
+        for begin in range(0, len(order), group):
+            chunk = order[begin : begin + group]
+            # Longest first; a stable sort keeps the random order among equals.
+            chunk = chunk[np.argsort(-self.lengths[chunk], kind="stable")]
+            batches += np.split(
+                chunk, range(self.batch_size, len(chunk), self.batch_size)
+            )
+        last = [batches.pop()] if len(batches[-1]) < self.batch_size else []
+        shuffled = torch.randperm(len(batches), generator=self.generator).tolist()
+        return np.concatenate([batches[i] for i in shuffled] + last)
 
 
 class TrainingNet(NeuralNet):
@@ -103,7 +144,9 @@ class TrainingNet(NeuralNet):
     """
 
     #: What to lower when a batch runs out of memory, after the batch size.
-    out_of_memory_advice = "mixed_precision=True or freeze_encoder=True need less too"
+    out_of_memory_advice = (
+        "mixed_precision=True or fewer trainable_layers need less too"
+    )
 
     def __init__(
         self,

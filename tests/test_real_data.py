@@ -16,7 +16,7 @@ def test_frozen_minilm_head_on_long_tailed_trec(data_home, tmp_path):
     X, y = make_imbalance(train.data, train.target, imbalance_ratio=50, random_state=0)
     clf = TextClassifier(
         loss="logit_adjusted",
-        freeze_encoder=True,
+        trainable_layers=0,
         cache_dir=tmp_path,
         max_epochs=30,
         random_state=0,

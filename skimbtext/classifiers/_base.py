@@ -21,6 +21,7 @@ fit.
 """
 
 import os
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -28,7 +29,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Hidden, Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -55,7 +56,7 @@ from ..encoders import (
     load_tokenizer,
     tokenize,
 )
-from ..feature_extraction import TextEmbedder
+from ..feature_extraction import TextEmbedder, lower_layer_states
 from ..losses import COSINE_LOSSES, LOSSES, make_loss
 from ..utils import (
     check_texts,
@@ -109,7 +110,9 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         "encoder": [str, os.PathLike],
         "pooling": [StrOptions({"mean", "cls"})],
         "max_length": [Interval(Integral, 2, None, closed="left")],
-        "freeze_encoder": ["boolean"],
+        "trainable_layers": [Interval(Integral, 0, None, closed="left"), None],
+        "freeze_encoder": ["boolean", Hidden(StrOptions({"deprecated"}))],
+        "group_by_length": ["boolean"],
         "text_col": [str, None],
         "hidden_layer_sizes": [tuple, list],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -143,7 +146,9 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         encoder="minilm",
         pooling="mean",
         max_length=128,
-        freeze_encoder=False,
+        trainable_layers=None,
+        freeze_encoder="deprecated",
+        group_by_length=True,
         text_col=None,
         hidden_layer_sizes=(256,),
         dropout=0.1,
@@ -170,7 +175,9 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         self.encoder = encoder
         self.pooling = pooling
         self.max_length = max_length
+        self.trainable_layers = trainable_layers
         self.freeze_encoder = freeze_encoder
+        self.group_by_length = group_by_length
         self.text_col = text_col
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
@@ -311,31 +318,76 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
                 )
             y = column_or_1d(y, warn=True)
             check_consistent_length(texts, y)
-        if self.freeze_encoder:
-            if fitting:
-                self.embedder_ = TextEmbedder(
-                    encoder=self.encoder,
-                    pooling=self.pooling,
-                    max_length=self.max_length,
-                    batch_size=self.batch_size,
-                    cache_dir=self.cache_dir,
-                    device=self.device,
-                    random_state=self._seed,
-                    verbose=self.verbose,
-                ).fit(texts)
+        if fitting and self._trainable_layers == 0:
+            self.embedder_ = TextEmbedder(
+                encoder=self.encoder,
+                pooling=self.pooling,
+                max_length=self.max_length,
+                batch_size=self.batch_size,
+                cache_dir=self.cache_dir,
+                device=self.device,
+                random_state=self._seed,
+                verbose=self.verbose,
+            ).fit(texts)
         elif fitting:
             self.tokenizer_ = load_tokenizer(self.encoder)
+            self._transformer_body = TransformerEncoder(
+                load_encoder_model(self.encoder),
+                self.pooling,
+                trainable_layers=self._trainable_layers,
+            )
         return self._encode_texts(texts), y, texts
 
+    def _resolve_trainable_layers(self):
+        """``trainable_layers``, with the deprecated ``freeze_encoder`` folded in."""
+        if isinstance(self.freeze_encoder, str):  # "deprecated": not given
+            return self.trainable_layers
+        warnings.warn(
+            "freeze_encoder is deprecated and will be removed in a future version: "
+            "use trainable_layers=0 instead of freeze_encoder=True, and "
+            "trainable_layers=None (the default) instead of freeze_encoder=False.",
+            FutureWarning,
+            stacklevel=4,
+        )
+        if self.trainable_layers is not None and (
+            (self.trainable_layers == 0) != self.freeze_encoder
+        ):
+            raise ValueError(
+                f"freeze_encoder={self.freeze_encoder} contradicts "
+                f"trainable_layers={self.trainable_layers}; set trainable_layers "
+                "only."
+            )
+        return 0 if self.freeze_encoder else self.trainable_layers
+
     def _encode_texts(self, texts):
-        """Turn validated texts into model inputs of the fitted kind."""
-        if self.freeze_encoder:
+        """Turn validated texts into model inputs of the fitted kind.
+
+        With frozen lower layers (``trainable_layers=k``), inside ``fit`` the
+        texts become the token states entering the top ``k`` layers, computed
+        once per distinct text; prediction feeds token ids through the whole
+        body.
+        """
+        if hasattr(self, "embedder_"):
             return {"features": self.embedder_.transform(texts)}
-        return {"input_ids": tokenize(self.tokenizer_, texts, self.max_length)}
+        input_ids = tokenize(self.tokenizer_, texts, self.max_length)
+        body = getattr(self, "_transformer_body", None)
+        if body is None or not body.cut:
+            return {"input_ids": input_ids}
+        states = lower_layer_states(
+            body,
+            self.tokenizer_,
+            input_ids,
+            texts=texts,
+            batch_size=self.batch_size,
+            device=self.device_,
+            cache_dir=self.cache_dir,
+            verbose=self.verbose,
+        )
+        return {"hidden_states": states}
 
     def _build_body(self, fields):
-        if "input_ids" in fields:
-            return TransformerEncoder(load_encoder_model(self.encoder), self.pooling)
+        if "input_ids" in fields or "hidden_states" in fields:
+            return self._transformer_body
         return MLPEncoder(
             fields["features"].shape[1],
             self._validate_hidden_layer_sizes(),
@@ -393,6 +445,7 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         self._validate_params()
         for attribute in ("embedder_", "tokenizer_", "n_features_in_"):
             self.__dict__.pop(attribute, None)
+        self._trainable_layers = self._resolve_trainable_layers()
         self._seed = draw_seed(self.random_state)
         if self.accelerator is not None:
             self.device_ = torch.device(self.accelerator.device)
@@ -420,6 +473,7 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             self.class_counts_ = np.bincount(y_encoded, minlength=len(self.classes_))
             self.class_prior_ = self.class_counts_ / self.class_counts_.sum()
             self.net_ = self._fit_net(fields, y_encoded.astype(np.int64))
+        self.__dict__.pop("_transformer_body", None)  # now the net's module body
         self.history_ = self.net_.history
         self.n_epochs_ = len(self.net_.history)
         return self
@@ -524,8 +578,8 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             max_epochs=max_epochs,
             batch_size=self.batch_size,
             iterator_train=DataLoader,
-            iterator_train__sampler=RebalancingSampler(
-                len(train_idx), make_generator(self._seed)
+            iterator_train__sampler=self._sampler(
+                fields, train_idx, trains_transformer
             ),
             iterator_train__collate_fn=collate,
             iterator_valid=DataLoader,
@@ -547,6 +601,18 @@ class BaseTextClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         finally:
             if progress is not None:
                 progress.close()  # skorch skips on_train_end when a fit fails
+
+    def _sampler(self, fields, train_idx, trains_transformer):
+        """The training sampler; batches grouped by text length (``group_by_length``)
+        when a transformer trains on token sequences."""
+        generator = make_generator(self._seed)
+        sequences = fields.get("hidden_states", fields.get("input_ids"))
+        if not (trains_transformer and self.group_by_length and sequences):
+            return RebalancingSampler(len(train_idx), generator)
+        lengths = [len(sequences[i]) for i in train_idx]
+        return RebalancingSampler(
+            len(train_idx), generator, lengths=lengths, batch_size=self.batch_size
+        )
 
     # ------------------------------------------------------------------ predict
 

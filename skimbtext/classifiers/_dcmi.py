@@ -280,7 +280,7 @@ class DCMIClassifier(BaseTextClassifier):
     >>> from skimbtext.metrics import domain_roc_auc_score
     >>> reviews = make_multidomain_reviews(200, n_domains=3, random_state=0)
     >>> clf = DCMIClassifier(domain_col="domain", text_col="text",
-    ...                      encoder="tiny-bert", freeze_encoder=True,
+    ...                      encoder="tiny-bert", trainable_layers=0,
     ...                      max_epochs=5, random_state=0)
     >>> proba = clf.fit(reviews, reviews["label"]).predict_proba(reviews)
     >>> proba.shape, list(clf.domains_)
@@ -330,7 +330,9 @@ class DCMIClassifier(BaseTextClassifier):
         encoder="minilm",
         pooling="mean",
         max_length=128,
-        freeze_encoder=False,
+        trainable_layers=None,
+        freeze_encoder="deprecated",
+        group_by_length=True,
         text_col=None,
         hidden_layer_sizes=(256,),
         dropout=0.1,
@@ -358,7 +360,9 @@ class DCMIClassifier(BaseTextClassifier):
             encoder=encoder,
             pooling=pooling,
             max_length=max_length,
+            trainable_layers=trainable_layers,
             freeze_encoder=freeze_encoder,
+            group_by_length=group_by_length,
             text_col=text_col,
             hidden_layer_sizes=hidden_layer_sizes,
             dropout=dropout,

@@ -26,9 +26,25 @@ pooling : {"mean", "cls"}, default="mean"
 max_length : int, default=128
     Texts are truncated to this many tokens; batches are padded only to their
     longest text.
-freeze_encoder : bool, default=False
-    Keep the encoder fixed: embed the texts once (see ``cache_dir``) and train
-    an MLP body on the embeddings. Much faster on a CPU.
+trainable_layers : int, optional
+    How much of the transformer trains on text input. None: every layer
+    (full fine-tuning). ``0``: none; the texts are embedded once (see
+    ``cache_dir``) and an MLP body trains on the embeddings, the fastest on a
+    CPU. ``k``: the top ``k`` layers, with the pooling and heads; the frozen
+    layers below run once per distinct text before training (their token
+    states are kept in memory, and in ``cache_dir`` when set) and every epoch
+    reuses them, so each epoch computes only the top ``k`` layers. With the
+    same weights the result equals the full forward pass; dropout acts in the
+    trainable layers only. Needs a BERT-family encoder (MiniLM, BERT,
+    RoBERTa).
+freeze_encoder : bool
+    Deprecated: ``True`` is ``trainable_layers=0`` and ``False`` is
+    ``trainable_layers=None``.
+group_by_length : bool, default=True
+    When a transformer trains on texts, put texts of similar length in the
+    same training batch (as Hugging Face's ``group_by_length``): each group of
+    16 shuffled batches is sorted by length before it is cut into batches, and
+    the batches are shuffled. Less padding, faster epochs.
 text_col : str, optional
     Column holding the texts when ``X`` is a DataFrame.
 hidden_layer_sizes : tuple of int, default=(256,)
@@ -72,7 +88,8 @@ max_grad_norm : float or None, default=1.0
 mixed_precision : bool, default=False
     bfloat16 autocast for the forward pass on CUDA; ignored on a CPU.
 cache_dir : str or path-like, optional
-    On-disk embedding cache used with ``freeze_encoder=True``.
+    On-disk cache of the embeddings (``trainable_layers=0``) or of the frozen
+    layers' token states (``trainable_layers=k``), shared across fits.
 device : str or torch.device, default="auto"
     ``"auto"`` uses CUDA when available, else the CPU.
 callbacks : list of skorch callbacks, optional
@@ -93,7 +110,7 @@ random_state : int, RandomState instance or None, default=None
     augmentation, sampling). With an int, a CPU fit is repeatable bit for bit.
 verbose : int, default=0
     Progress of training. ``0`` prints nothing, except that a fit that
-    fine-tunes a transformer (text input without ``freeze_encoder``) shows a
+    trains a transformer (text input, ``trainable_layers`` not 0) shows a
     progress bar (epochs, with an ETA) when stderr is a terminal or in a
     Jupyter kernel, erased when the fit ends; ``1`` always shows the bar and
     keeps it; ``2`` also prints skorch's per-epoch table (ANSI colours only

@@ -101,7 +101,8 @@ default="deletion_swap"
         generated once per fit and seeded from ``random_state``. ``"dropout"``:
         the same input twice, the views differing by dropout noise (SimCSE). A
         callable ``str -> str`` is applied to every training text once per fit.
-        With ``freeze_encoder=True``, the augmented texts are embedded too. None:
+        The augmented texts are embedded (``trainable_layers=0``) or passed
+        through the frozen lower layers (``trainable_layers=k``) once per fit too. None:
         a single view. Numeric input cannot be augmented as text: its second view
         (unless None) is the same features with feature dropout at rate
         ``dropout``. ``X_aug`` in ``fit`` overrides this parameter.
@@ -215,7 +216,9 @@ default="deletion_swap"
         encoder="minilm",
         pooling="mean",
         max_length=128,
-        freeze_encoder=False,
+        trainable_layers=None,
+        freeze_encoder="deprecated",
+        group_by_length=True,
         text_col=None,
         hidden_layer_sizes=(256,),
         dropout=0.1,
@@ -243,7 +246,9 @@ default="deletion_swap"
             encoder=encoder,
             pooling=pooling,
             max_length=max_length,
+            trainable_layers=trainable_layers,
             freeze_encoder=freeze_encoder,
+            group_by_length=group_by_length,
             text_col=text_col,
             hidden_layer_sizes=hidden_layer_sizes,
             dropout=dropout,

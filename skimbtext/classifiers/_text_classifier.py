@@ -14,10 +14,10 @@ class TextClassifier(BaseTextClassifier):
     imbalance losses (logit adjustment, focal, dice, LDAM, class-balanced),
     optionally with deferred re-weighting or re-sampling.
 
-    Texts go through a Hugging Face encoder (fine-tuned, or frozen with
-    ``freeze_encoder=True``, in which case only an MLP head is trained on cached
-    embeddings). A numeric matrix (e.g. precomputed embeddings) goes through an
-    MLP body instead.
+    Texts go through a Hugging Face encoder: fine-tuned, trained in its top
+    layers only (``trainable_layers=k``), or frozen (``trainable_layers=0``), in
+    which case only an MLP head is trained on cached embeddings. A numeric
+    matrix (e.g. precomputed embeddings) goes through an MLP body instead.
 
     Parameters
     ----------
@@ -46,7 +46,7 @@ class TextClassifier(BaseTextClassifier):
     tokenizer_ : transformers tokenizer
         Present when a transformer is trained on texts.
     embedder_ : TextEmbedder
-        Present with ``freeze_encoder=True``.
+        Present with ``trainable_layers=0``.
     n_features_in_ : int
         Present for numeric input.
     device_ : torch.device
@@ -90,7 +90,9 @@ class TextClassifier(BaseTextClassifier):
         encoder="minilm",
         pooling="mean",
         max_length=128,
-        freeze_encoder=False,
+        trainable_layers=None,
+        freeze_encoder="deprecated",
+        group_by_length=True,
         text_col=None,
         hidden_layer_sizes=(256,),
         dropout=0.1,
@@ -118,7 +120,9 @@ class TextClassifier(BaseTextClassifier):
             encoder=encoder,
             pooling=pooling,
             max_length=max_length,
+            trainable_layers=trainable_layers,
             freeze_encoder=freeze_encoder,
+            group_by_length=group_by_length,
             text_col=text_col,
             hidden_layer_sizes=hidden_layer_sizes,
             dropout=dropout,

@@ -45,6 +45,10 @@ def tokenize(tokenizer, texts, max_length):
     return [np.asarray(ids, dtype=np.int64) for ids in encoded["input_ids"]]
 
 
+#: Per-sample fields of varying length, padded per batch with a matching mask.
+SEQUENCE_FIELDS = ("input_ids", "hidden_states")
+
+
 class EncodedDataset(Dataset):
     """Samples as dicts of model inputs, with an optional target.
 
@@ -91,7 +95,10 @@ class PadCollator:
 
     Every field named ``input_ids`` or ``<prefix>input_ids`` (e.g. a second view,
     ``aug_input_ids``) is padded with ``pad_token_id`` and gets a matching
-    ``attention_mask`` / ``<prefix>attention_mask``; every other input is stacked.
+    ``attention_mask`` / ``<prefix>attention_mask``. Fields named
+    ``hidden_states`` (token states of a frozen lower encoder, one
+    ``(length, width)`` array per sample) are padded with zeros and get their mask
+    the same way. Every other input is stacked.
 
     Examples
     --------
@@ -112,13 +119,15 @@ class PadCollator:
         batch = {}
         for name in inputs[0]:
             values = [sample[name] for sample in inputs]
-            if name.endswith("input_ids"):
-                prefix = name[: -len("input_ids")]
-                ids = [torch.from_numpy(value) for value in values]
+            sequence = next((s for s in SEQUENCE_FIELDS if name.endswith(s)), None)
+            if sequence is not None:
+                prefix = name[: -len(sequence)]
+                rows = [torch.from_numpy(value) for value in values]
+                padding = self.pad_token_id if sequence == "input_ids" else 0.0
                 batch[name] = pad_sequence(
-                    ids, batch_first=True, padding_value=self.pad_token_id
+                    rows, batch_first=True, padding_value=padding
                 )
-                masks = [torch.ones(len(value), dtype=torch.long) for value in ids]
+                masks = [torch.ones(len(value), dtype=torch.long) for value in rows]
                 batch[prefix + "attention_mask"] = pad_sequence(masks, batch_first=True)
             else:
                 batch[name] = torch.from_numpy(np.stack(values))

@@ -87,7 +87,7 @@ class TextEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     See Also
     --------
     skimbtext.TextClassifier : fine-tunes an encoder, or trains a head on frozen
-        embeddings with ``freeze_encoder=True``.
+        embeddings with ``trainable_layers=0``.
 
     Examples
     --------

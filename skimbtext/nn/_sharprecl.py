@@ -56,18 +56,25 @@ class ProjectionHead(nn.Module):
         return self.output(F.relu(hidden))
 
 
+def _pad_tokens(tensor, width):
+    """Right-pad dimension 1 (tokens) of ``tensor`` with zeros to ``width``."""
+    padding = [0, 0] * (tensor.ndim - 2) + [0, width - tensor.shape[1]]
+    return F.pad(tensor, padding)
+
+
 def _stack_views(views):
     """Concatenate the inputs of several views along the batch dimension.
 
-    Token-id and mask tensors of different lengths are right-padded with 0; the
-    padded positions are masked, so they change nothing.
+    Token ids, token states and masks of different lengths are right-padded
+    with 0 along the token axis; the padded positions are masked, so they change
+    nothing.
     """
     stacked = {}
     for name in views[0]:
         tensors = [view[name] for view in views]
-        if tensors[0].ndim == 2 and not tensors[0].is_floating_point():
+        if name != "features" and tensors[0].ndim >= 2:
             width = max(tensor.shape[1] for tensor in tensors)
-            tensors = [F.pad(t, (0, width - t.shape[1])) for t in tensors]
+            tensors = [_pad_tokens(t, width) for t in tensors]
         stacked[name] = torch.cat(tensors)
     return stacked
 
@@ -177,7 +184,7 @@ class SharpReCLModule(nn.Module):
             return [inputs]
         repeated = {
             name: F.dropout(value, self.view_dropout, training=True)
-            if value.is_floating_point() and self.view_dropout > 0
+            if name == "features" and self.view_dropout > 0
             else value
             for name, value in inputs.items()
         }

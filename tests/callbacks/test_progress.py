@@ -231,7 +231,7 @@ def test_fine_tuning_shows_a_passing_bar_on_a_terminal(
     assert "TextClassifier" in captured.err
     # Numeric input and frozen encoders train fast: no bar at verbose=0.
     TextClassifier(**NUMERIC).fit(*small_blobs)
-    TextClassifier(freeze_encoder=True, **{**TINY, "lr": 1e-2}).fit(*texts)
+    TextClassifier(trainable_layers=0, **{**TINY, "lr": 1e-2}).fit(*texts)
     assert len(bars) == 1
     assert capsys.readouterr() == ("", "")
 

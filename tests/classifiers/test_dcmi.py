@@ -29,7 +29,7 @@ NUMERIC = {
 }
 FROZEN_TINY = {
     "encoder": "tiny-bert",
-    "freeze_encoder": True,
+    "trainable_layers": 0,
     "max_epochs": 3,
     "batch_size": 16,
     "random_state": 0,

@@ -118,7 +118,7 @@ def test_dropout_view_on_text_and_frozen_embeddings(reviews, tmp_path):
     clf = SharpReCLClassifier(augmentation="dropout", **TINY).fit(texts, labels)
     assert clf.net_.module_.repeat_view
     frozen = SharpReCLClassifier(
-        freeze_encoder=True, cache_dir=tmp_path, **{**TINY, "max_epochs": 2}
+        trainable_layers=0, cache_dir=tmp_path, **{**TINY, "max_epochs": 2}
     ).fit(texts, labels)
     # The augmented texts were embedded (and cached) next to the originals.
     assert frozen.predict(texts[:4]).shape == (4,)

@@ -221,7 +221,7 @@ def test_early_stopping_explains_a_split_it_cannot_make():
 
 def test_frozen_encoder_trains_a_head_on_cached_embeddings(reviews, tmp_path):
     clf = TextClassifier(
-        freeze_encoder=True, cache_dir=tmp_path, **{**TINY, "max_epochs": 5}
+        trainable_layers=0, cache_dir=tmp_path, **{**TINY, "max_epochs": 5}
     )
     clf.fit(reviews["text"], reviews["label"])
     assert (tmp_path / "embeddings.sqlite").is_file()
