@@ -74,6 +74,35 @@ def test_sampler_is_reproducible_from_its_generator_and_reseeds_per_epoch():
     assert list(first) == [9] * 10  # weighted draws, with replacement
 
 
+def _padding(order, lengths, batch_size):
+    """Padded token positions of the batches of ``order``."""
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    return sum(max(lengths[b]) * len(b) - sum(lengths[b]) for b in batches)
+
+
+def test_sampler_groups_batches_by_length():
+    lengths = np.random.default_rng(0).integers(3, 60, size=203)
+    grouped = RebalancingSampler(
+        203, torch.Generator().manual_seed(0), lengths=lengths, batch_size=8
+    )
+    plain = RebalancingSampler(203, torch.Generator().manual_seed(0))
+    order = list(grouped)
+    assert sorted(order) == list(range(203))  # still a permutation
+    batches = [order[i : i + 8] for i in range(0, 203, 8)]
+    assert len(batches[-1]) == 203 % 8  # the short batch stays last
+    # Each batch comes from one sorted group: its lengths are close together.
+    assert _padding(order, lengths, 8) < _padding(list(plain), lengths, 8) / 4
+    # Batches are shuffled, not in length order, and epochs differ.
+    maxima = [max(lengths[b]) for b in batches[:-1]]
+    assert maxima != sorted(maxima, reverse=True)
+    grouped.reseed(1)
+    assert list(grouped) != order
+    grouped.weights = np.r_[np.zeros(202), 1.0]
+    assert list(grouped) == [202] * 203  # rebalanced draws are grouped too
+    with pytest.raises(ValueError, match="lengths and batch_size go together"):
+        RebalancingSampler(3, torch.Generator(), lengths=[1, 2, 3])
+
+
 def test_small_weights_are_not_floored():
     # sum(w) below 1 must divide as it is: the floor only guards sum(w) = 0.
     net = _net()

@@ -125,7 +125,8 @@ def _cached(body, tokenizer, input_ids, texts, batch_size, device, cache_dir, ve
         cache.put([keys[i] for i in missing], computed)
         stored.update(zip((keys[i] for i in missing), computed))
     width = body.output_dim
-    return [stored[key].reshape(-1, width) for key in keys]
+    # Writable copies: the store's buffers are read-only.
+    return [stored[key].reshape(-1, width).copy() for key in keys]
 
 
 def _compute(body, tokenizer, input_ids, batch_size, device, verbose):
@@ -134,6 +135,10 @@ def _compute(body, tokenizer, input_ids, batch_size, device, verbose):
         EncodedDataset({"input_ids": input_ids}, order=order),
         batch_size=batch_size,
         collate_fn=PadCollator(tokenizer.pad_token_id),
+        # Its own generator: iterating must not draw from torch's global one, or
+        # a fit that reads the states from the cache would initialise its head
+        # from another seed than the fit that computed them.
+        generator=torch.Generator(),
     )
     body.to(device)
     states = [None] * len(input_ids)

@@ -211,6 +211,9 @@ class TextEmbedder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             EncodedDataset({"input_ids": input_ids}, order=order),
             batch_size=self.batch_size,
             collate_fn=PadCollator(self.tokenizer_.pad_token_id),
+            # Not torch's global generator: a fit must draw the same numbers
+            # whether its embeddings come from the cache or from the encoder.
+            generator=torch.Generator(),
         )
         chunks = []
         with torch.inference_mode():
