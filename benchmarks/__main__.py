@@ -8,7 +8,7 @@ from pathlib import Path
 
 from skimbtext.utils import resolve_device
 
-from . import _baselines, _cost, _dcmi, _defaults, _miso, _sharprecl
+from . import _baselines, _cost, _dcmi, _defaults, _finetune, _miso, _sharprecl
 from ._report import RESULTS
 
 SUITES = {
@@ -16,6 +16,7 @@ SUITES = {
     "cost": _cost,
     "dcmi": _dcmi,
     "defaults": _defaults,
+    "finetune": _finetune,
     "miso": _miso,
     "sharprecl": _sharprecl,
 }
@@ -36,7 +37,9 @@ def main(argv=None):
     parser.add_argument(
         "--suite", nargs="+", choices=sorted(SUITES), default=sorted(SUITES)
     )
-    parser.add_argument("--profile", choices=("cpu", "gpu"), default="cpu")
+    parser.add_argument(
+        "--profile", choices=("cpu", "cpu-finetune", "gpu"), default="cpu"
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument(
         "--data-home",
@@ -57,16 +60,30 @@ def main(argv=None):
     # A tiny end-to-end check of a suite (written apart from its results); only
     # suites whose ``run`` takes ``smoke`` have one.
     parser.add_argument("--smoke", action="store_true", help=argparse.SUPPRESS)
+    # Suites run in chunks (profile cpu-finetune): report the stored fits only.
+    parser.add_argument(
+        "--stored-only",
+        action="store_true",
+        help="fit nothing new: write the report from the fits stored so far",
+    )
     args = parser.parse_args(argv)
-    smoke = {"smoke": True} if args.smoke else {}
-    if smoke:
+    for suite in args.suite:
+        profiles = getattr(SUITES[suite], "PROFILES", ("cpu", "gpu"))
+        if args.profile not in profiles:
+            parser.error(f"suite {suite} has no profile {args.profile}")
+    extra = {}
+    for flag, wanted in (("smoke", args.smoke), ("stored_only", args.stored_only)):
+        if not wanted:
+            continue
         lacking = [
             suite
             for suite in args.suite
-            if "smoke" not in inspect.signature(SUITES[suite].run).parameters
+            if flag not in inspect.signature(SUITES[suite].run).parameters
         ]
         if lacking:
-            parser.error(f"--smoke is not available for {', '.join(lacking)}")
+            option = "--" + flag.replace("_", "-")
+            parser.error(f"{option} is not available for {', '.join(lacking)}")
+        extra[flag] = True
     if args.replot:
         for suite in args.suite:
             for what, _ in replot(suite, args.profile):
@@ -82,7 +99,7 @@ def main(argv=None):
             data_home=args.data_home,
             cache_dir=args.cache_dir,
             device=device,
-            **smoke,
+            **extra,
         )
         print(f"wrote {path}")
 

@@ -70,6 +70,8 @@ def torch_threads(n_threads):
 def mean_std(values, digits=3, suffix=""):
     """``mean ± std`` (ddof=1) of numbers, e.g. one per seed."""
     values = np.asarray(values, dtype=float)
+    if not len(values):
+        return "–"
     spread = values.std(ddof=1) if len(values) > 1 else 0.0
     return f"{values.mean():.{digits}f} ± {spread:.{digits}f}{suffix}"
 
@@ -116,3 +118,43 @@ def write(
         + "\n"
     )
     return RESULTS / f"{suite}.md"
+
+
+class FitStore:
+    """The results of a long suite's fits, one by one, so that a run can resume.
+
+    Every finished fit is written at once to ``results/<stem>_fits.json`` under a
+    key naming what it was (data set, setting, row, seed). A later run of the same
+    suite and profile reads the file and skips the fits already there, so a suite
+    too long for one sitting runs in chunks: stop it at any time, run it again.
+    With ``stored_only`` nothing new is fitted: the report shows what is stored.
+
+    Parameters
+    ----------
+    stem : str
+        The suite and profile, e.g. ``"sharprecl_cpu-finetune"``.
+    stored_only : bool, default=False
+        Return None for fits not stored instead of running them.
+    persist : bool, default=True
+        False: keep nothing on disk, run every fit (a suite run in one go).
+    """
+
+    def __init__(self, stem, *, stored_only=False, persist=True):
+        self.path = RESULTS / f"{stem}_fits.json"
+        self.stored_only = stored_only
+        self.persist = persist
+        self.fits = {}
+        if persist and self.path.exists():
+            self.fits = json.loads(self.path.read_text())
+
+    def get(self, key, fit):
+        """The stored result of ``key`` (a tuple of names), or ``fit()``'s, stored."""
+        name = " | ".join(str(part) for part in key)
+        if name not in self.fits:
+            if self.stored_only:
+                return None
+            self.fits[name] = fit()
+            if self.persist:
+                RESULTS.mkdir(parents=True, exist_ok=True)
+                self.path.write_text(json.dumps(self.fits, indent=1) + "\n")
+        return self.fits[name]

@@ -33,7 +33,7 @@ from skimbtext.utils import draw_seed
 
 from . import _plots
 from ._baselines import PROFILES
-from ._report import figure_path, mean_std, torch_threads, write
+from ._report import FitStore, figure_path, mean_std, torch_threads, write
 
 CONFIGS = {
     "SharpReCL": {},
@@ -63,6 +63,13 @@ DATASETS = {
     "ohsumed": (None,),
 }
 ABLATION_SETTING = ("trec", 50)
+# Profiles that run a part of the suite: the data sets and ratios, and the rows.
+SCOPES = {
+    "cpu-finetune": {
+        "datasets": {"trec": (50, 10), "cr": (50, 10)},
+        "configs": ("SharpReCL", "CE", "logit-adjusted CE", "SCLCE"),
+    },
+}
 # The text column of each data set, where it is not ``text``.
 TEXT_COLUMNS = {"ohsumed": "title"}
 CR_TEST_FRACTION = 0.1
@@ -118,40 +125,64 @@ def embed_everything(*, seeds, data_home, cache_dir, device):
     return time.perf_counter() - start
 
 
-def _evaluate(configs, dataset, ir, *, settings, seeds, data_home, cache_dir, device):
+def _evaluate(
+    configs, dataset, ir, *, settings, seeds, data_home, cache_dir, device, store
+):
     X_train, y_train, X_test, y_test = _load(dataset, data_home)
     results = {}
     for name, config in configs.items():
         results[name] = []
         for seed in seeds:
-            X_fit, y_fit = _training_set(X_train, y_train, ir, seed)
-            clf = SharpReCLClassifier(
-                **settings,
-                **config,
-                cache_dir=cache_dir,
-                device=device,
-                random_state=seed,
-            )
-            start = time.perf_counter()
-            clf.fit(X_fit, y_fit)
-            fit_seconds = time.perf_counter() - start
-            predicted = clf.predict(X_test)
-            results[name].append(
-                {
-                    "seed": seed,
-                    "accuracy": accuracy_score(y_test, predicted),
-                    "macro_f1": f1_score(y_test, predicted, average="macro"),
-                    "fit_seconds": fit_seconds,
-                    "epochs": clf.n_epochs_,
-                    "train_size": len(y_fit),
-                }
-            )
+
+            def fit():
+                return _fit_and_score(
+                    config,
+                    settings,
+                    X_train,
+                    y_train,
+                    X_test,
+                    y_test,
+                    ir,
+                    seed,
+                    cache_dir,
+                    device,
+                )
+
+            result = store.get((dataset, _setting(ir), name, seed), fit)
+            if result is None:
+                continue
+            results[name].append(result)
             print(
                 f"{dataset:7s} ir={ir} {name:22s} seed {seed}: macro-F1 "
-                f"{results[name][-1]['macro_f1']:.3f} ({fit_seconds:.0f} s)",
+                f"{result['macro_f1']:.3f} ({result['fit_seconds']:.0f} s)",
                 flush=True,
             )
     return results
+
+
+def _fit_and_score(
+    config, settings, X_train, y_train, X_test, y_test, ir, seed, cache_dir, device
+):
+    X_fit, y_fit = _training_set(X_train, y_train, ir, seed)
+    clf = SharpReCLClassifier(
+        **settings,
+        **config,
+        cache_dir=cache_dir,
+        device=device,
+        random_state=seed,
+    )
+    start = time.perf_counter()
+    clf.fit(X_fit, y_fit)
+    fit_seconds = time.perf_counter() - start
+    predicted = clf.predict(X_test)
+    return {
+        "seed": seed,
+        "accuracy": accuracy_score(y_test, predicted),
+        "macro_f1": f1_score(y_test, predicted, average="macro"),
+        "fit_seconds": fit_seconds,
+        "epochs": clf.n_epochs_,
+        "train_size": len(y_fit),
+    }
 
 
 def _setting(ir):
@@ -162,9 +193,31 @@ def _label(dataset, setting):
     return dataset.upper() + ("" if setting == "as is" else f" (ir={setting})")
 
 
-def run(*, profile, seeds, data_home, cache_dir, device, ablations=True, n_threads=1):
-    """Run the suite and write ``results/sharprecl_<profile>.md`` / ``.json``."""
+def run(
+    *,
+    profile,
+    seeds,
+    data_home,
+    cache_dir,
+    device,
+    ablations=True,
+    n_threads=1,
+    stored_only=False,
+):
+    """Run the suite and write ``results/sharprecl_<profile>.md`` / ``.json``.
+
+    A profile with a scope (``cpu-finetune``) runs its part of the suite in
+    chunks: its fits are stored one by one (:class:`~benchmarks._report.FitStore`),
+    and a later run resumes where the last one stopped.
+    """
     settings = PROFILES[profile]
+    scope = SCOPES.get(profile)
+    datasets = DATASETS if scope is None else scope["datasets"]
+    chosen = CONFIGS if scope is None else {n: CONFIGS[n] for n in scope["configs"]}
+    ablations = ablations and scope is None
+    store = FitStore(
+        f"sharprecl_{profile}", stored_only=stored_only, persist=scope is not None
+    )
     with torch_threads(n_threads):
         embed_seconds = None
         if settings["trainable_layers"] == 0:
@@ -172,10 +225,10 @@ def run(*, profile, seeds, data_home, cache_dir, device, ablations=True, n_threa
                 seeds=seeds, data_home=data_home, cache_dir=cache_dir, device=device
             )
         raw = {}
-        for dataset, ratios in DATASETS.items():
+        for dataset, ratios in datasets.items():
             raw[dataset] = {}
             for ir in ratios:
-                configs = dict(CONFIGS)
+                configs = dict(chosen)
                 if ablations and (dataset, ir) == ABLATION_SETTING:
                     configs.update(ABLATIONS)
                 raw[dataset][_setting(ir)] = _evaluate(
@@ -187,6 +240,7 @@ def run(*, profile, seeds, data_home, cache_dir, device, ablations=True, n_threa
                     data_home=data_home,
                     cache_dir=cache_dir,
                     device=device,
+                    store=store,
                 )
     rows = [
         [
@@ -194,19 +248,34 @@ def run(*, profile, seeds, data_home, cache_dir, device, ablations=True, n_threa
             name,
             mean_std([r["accuracy"] for r in runs]),
             mean_std([r["macro_f1"] for r in runs]),
-            f"{np.mean([r['epochs'] for r in runs]):.0f}",
-            f"{np.mean([r['fit_seconds'] for r in runs]):.1f}",
+            f"{np.mean([r['epochs'] for r in runs]):.0f}" if runs else "–",
+            f"{np.mean([r['fit_seconds'] for r in runs]):.1f}" if runs else "–",
+            len(runs),
         ]
         for dataset, by_setting in raw.items()
         for setting, by_method in by_setting.items()
         for name, runs in by_method.items()
     ]
-    body = (
-        "MLP body (256 hidden) on frozen all-MiniLM-L6-v2 mean-pooled embeddings"
-        if settings["trainable_layers"] == 0
-        else "MiniLM fine-tuned end to end"
+    body = {
+        0: "MLP body (256 hidden) on frozen all-MiniLM-L6-v2 mean-pooled embeddings",
+        None: "MiniLM fine-tuned end to end",
+    }.get(
+        settings["trainable_layers"],
+        f"the top {settings['trainable_layers']} layers of MiniLM trained (the "
+        f"frozen layers' token states computed once per text), max_length "
+        f"{settings.get('max_length')}, lr {settings.get('lr')}",
     )
+    scope_note = []
+    if scope is not None:
+        scope_note = [
+            f"Profile `{profile}` runs part of the suite: "
+            f"{', '.join(f'{d.upper()} at ir={r}' for d, r in datasets.items())}, "
+            f"rows {', '.join(chosen)}; its fits are stored one by one and the "
+            "suite resumes where it stopped. *seeds*: fits stored so far.",
+            "",
+        ]
     notes = [
+        *scope_note,
         "TREC and CR training splits made long-tailed at ir=10, 20 and 50 (test "
         "splits untouched; CR first split 90/10 stratified with seed "
         f"{CR_SPLIT_SEED}); R52 and Ohsumed (titles, 23 classes, ir 65) as they "
@@ -245,7 +314,15 @@ def run(*, profile, seeds, data_home, cache_dir, device, ablations=True, n_threa
         stem,
         title="SharpReCL and baselines on long-tailed TREC, CR, R52 and Ohsumed",
         notes=notes,
-        columns=["data", "method", "accuracy", "macro-F1", "epochs", "fit seconds"],
+        columns=[
+            "data",
+            "method",
+            "accuracy",
+            "macro-F1",
+            "epochs",
+            "fit seconds",
+            "seeds",
+        ],
         rows=rows,
         raw=results,
         device=device,
@@ -265,7 +342,7 @@ def draw(results, stem):
                 int(setting): [r["macro_f1"] for r in by_setting[setting][name]]
                 for setting in ratios
             }
-            for name in CONFIGS
+            for name in next(iter(by_setting.values()))
         }
     _plots.curves(
         figure_path(stem, "f1_vs_ir"),
