@@ -66,7 +66,8 @@ ABLATION_SETTING = ("trec", 50)
 # Profiles that run a part of the suite: the data sets and ratios, and the rows.
 SCOPES = {
     "cpu-finetune": {
-        "datasets": {"trec": (50, 10), "cr": (50, 10)},
+        # In this order: the hardest ratio of both data sets first.
+        "settings": (("trec", 50), ("cr", 50), ("trec", 10), ("cr", 10)),
         "configs": ("SharpReCL", "CE", "logit-adjusted CE", "SCLCE"),
     },
 }
@@ -129,10 +130,10 @@ def _evaluate(
     configs, dataset, ir, *, settings, seeds, data_home, cache_dir, device, store
 ):
     X_train, y_train, X_test, y_test = _load(dataset, data_home)
-    results = {}
-    for name, config in configs.items():
-        results[name] = []
-        for seed in seeds:
+    results = {name: [] for name in configs}
+    # Seed by seed, every row: a run stopped early still compares the rows.
+    for seed in seeds:
+        for name, config in configs.items():
 
             def fit():
                 return _fit_and_score(
@@ -212,7 +213,11 @@ def run(
     """
     settings = PROFILES[profile]
     scope = SCOPES.get(profile)
-    datasets = DATASETS if scope is None else scope["datasets"]
+    pairs = (
+        [(dataset, ir) for dataset, ratios in DATASETS.items() for ir in ratios]
+        if scope is None
+        else scope["settings"]
+    )
     chosen = CONFIGS if scope is None else {n: CONFIGS[n] for n in scope["configs"]}
     ablations = ablations and scope is None
     store = FitStore(
@@ -225,23 +230,21 @@ def run(
                 seeds=seeds, data_home=data_home, cache_dir=cache_dir, device=device
             )
         raw = {}
-        for dataset, ratios in datasets.items():
-            raw[dataset] = {}
-            for ir in ratios:
-                configs = dict(chosen)
-                if ablations and (dataset, ir) == ABLATION_SETTING:
-                    configs.update(ABLATIONS)
-                raw[dataset][_setting(ir)] = _evaluate(
-                    configs,
-                    dataset,
-                    ir,
-                    settings=settings,
-                    seeds=seeds,
-                    data_home=data_home,
-                    cache_dir=cache_dir,
-                    device=device,
-                    store=store,
-                )
+        for dataset, ir in pairs:
+            configs = dict(chosen)
+            if ablations and (dataset, ir) == ABLATION_SETTING:
+                configs.update(ABLATIONS)
+            raw.setdefault(dataset, {})[_setting(ir)] = _evaluate(
+                configs,
+                dataset,
+                ir,
+                settings=settings,
+                seeds=seeds,
+                data_home=data_home,
+                cache_dir=cache_dir,
+                device=device,
+                store=store,
+            )
     rows = [
         [
             _label(dataset, setting),
@@ -269,7 +272,7 @@ def run(
     if scope is not None:
         scope_note = [
             f"Profile `{profile}` runs part of the suite: "
-            f"{', '.join(f'{d.upper()} at ir={r}' for d, r in datasets.items())}, "
+            f"{', '.join(f'{d.upper()} at ir={r}' for d, r in pairs)}, "
             f"rows {', '.join(chosen)}; its fits are stored one by one and the "
             "suite resumes where it stopped. *seeds*: fits stored so far.",
             "",
