@@ -23,16 +23,28 @@ Reported per configuration:
 Profile ``cpu``: the training texts are a fixed random sample of 600 texts of
 each data set (TREC's training split; the Amazon 4-domain reviews), on the torch
 threads of the machine.
+
+**Quality** (``--part quality``, or both parts by default): macro-F1 on the test
+split of top-2 training against full fine-tuning, same settings otherwise
+(cross-entropy, lr 1e-4, batches of 32, ``max_length=64``, at most 10 epochs,
+early stopping with patience 2 on a stratified 10% validation split), seeds
+0-2, on TREC made long-tailed at ir=50 (test split untouched) and on SMS spam
+with 1% spam (1,500 ham and 15 spam texts for training, a stratified 1,000 for
+testing, as in the ``miso`` suite). Full fine-tuning takes minutes per fit on
+a CPU: the fits are stored one by one (``results/finetune_<profile>_fits.json``)
+and a later run resumes.
 """
 
 import time
 
 import numpy as np
+from sklearn.metrics import f1_score
 
 from skimbtext import TextClassifier
-from skimbtext.datasets import load_benchmark
+from skimbtext.datasets import load_benchmark, make_imbalance
 
-from ._report import write
+from ._miso import _imbalanced_split
+from ._report import FitStore, mean_std, write
 
 CONFIGS = {
     "full fine-tuning": {"trainable_layers": None, "group_by_length": False},
@@ -60,6 +72,81 @@ PROFILES = {
 }
 
 
+QUALITY_SETTINGS = {
+    "max_length": 64,
+    "batch_size": 32,
+    "lr": 1e-4,
+    "max_epochs": 10,
+    "early_stopping": True,
+    "n_iter_no_change": 2,
+}
+QUALITY_ROWS = {"top 2 layers": 2, "full fine-tuning": None}
+QUALITY_DATA = ("trec ir=50", "sms_spam 1%")
+
+
+def _quality_split(name, seed, data_home):
+    """Training texts and labels, test texts and labels of a quality setting."""
+    if name == "trec ir=50":
+        train = load_benchmark("trec", subset="train", data_home=data_home)
+        test = load_benchmark("trec", subset="test", data_home=data_home)
+        X_fit, y_fit = make_imbalance(
+            list(train.data), train.target, imbalance_ratio=50, random_state=seed
+        )
+        return list(X_fit), y_fit, list(test.data), np.asarray(test.target)
+    data = load_benchmark("sms_spam", data_home=data_home)
+    texts = np.asarray(data.data, dtype=object)
+    labels = np.asarray(data.target)
+    fit_idx, test_idx = _imbalanced_split(
+        texts, labels, "spam", 1500, 1000, seed, share=0.01
+    )
+    return (
+        list(texts[fit_idx]),
+        labels[fit_idx],
+        list(texts[test_idx]),
+        labels[test_idx],
+    )
+
+
+def _quality_fit(name, trainable_layers, seed, data_home, device):
+    X_fit, y_fit, X_test, y_test = _quality_split(name, seed, data_home)
+    clf = TextClassifier(
+        **QUALITY_SETTINGS,
+        trainable_layers=trainable_layers,
+        device=device,
+        random_state=seed,
+    )
+    start = time.perf_counter()
+    clf.fit(X_fit, y_fit)
+    return {
+        "seed": seed,
+        "macro_f1": f1_score(y_test, clf.predict(X_test), average="macro"),
+        "fit_seconds": time.perf_counter() - start,
+        "epochs": clf.n_epochs_,
+        "train_size": len(y_fit),
+    }
+
+
+def quality(*, profile, seeds, data_home, device, stored_only=False):
+    """Macro-F1 of top-2 training and full fine-tuning; rows of the table."""
+    store = FitStore(f"finetune_{profile}", stored_only=stored_only)
+    runs = {name: {row: [] for row in QUALITY_ROWS} for name in QUALITY_DATA}
+    for name in QUALITY_DATA:
+        for seed in seeds:
+            for row, layers in QUALITY_ROWS.items():
+                result = store.get(
+                    (name, row, seed),
+                    lambda: _quality_fit(name, layers, seed, data_home, device),  # noqa: B023
+                )
+                if result is not None:
+                    runs[name][row].append(result)
+                    print(
+                        f"{name} {row} seed {seed}: {result['macro_f1']:.3f} "
+                        f"({result['fit_seconds']:.0f} s)",
+                        flush=True,
+                    )
+    return runs
+
+
 def _sample(dataset, subset, n_texts, seed, data_home):
     data = load_benchmark(dataset, subset=subset, data_home=data_home)
     rows = np.random.default_rng(seed).permutation(len(data.target))[:n_texts]
@@ -79,22 +166,46 @@ def _timed_fit(config, params, texts, labels, seed, device):
     }
 
 
-def run(*, profile, seeds, data_home, cache_dir, device):
-    """Run the suite and write ``results/finetune_<profile>.md`` / ``.json``."""
+def run(*, profile, seeds, data_home, cache_dir, device, stored_only=False):
+    """Run the suite and write ``results/finetune_<profile>.md`` / ``.json``.
+
+    Every fit is stored as it ends (:class:`~benchmarks._report.FitStore`); a
+    later run resumes. To time the speed part again, delete its entries (or the
+    whole ``finetune_<profile>_fits.json``).
+    """
     settings = PROFILES[profile]
     seed = seeds[0]
+    store = FitStore(f"finetune_{profile}", stored_only=stored_only)
     raw = {}
     for dataset, subset in DATASETS.items():
         texts, labels = _sample(dataset, subset, settings["n_texts"], seed, data_home)
-        raw[dataset] = {
-            name: _timed_fit(config, settings["params"], texts, labels, seed, device)
-            for name, config in CONFIGS.items()
-        }
+        for name, config in CONFIGS.items():
+            timing = store.get(
+                ("speed", dataset, name, seed),
+                lambda: _timed_fit(  # noqa: B023
+                    config, settings["params"], texts, labels, seed, device
+                ),
+            )
+            if timing is not None:
+                raw.setdefault(dataset, {})[name] = timing
+    quality_runs = quality(
+        profile=profile,
+        seeds=seeds,
+        data_home=data_home,
+        device=device,
+        stored_only=stored_only,
+    )
     rows = []
     for dataset, by_config in raw.items():
-        reference = by_config[REFERENCE]
+        reference = by_config.get(REFERENCE)
         for name, timing in by_config.items():
             epoch = float(np.median(timing["epoch_seconds"]))
+            speedups = ["–", "–"]
+            if reference is not None:
+                speedups = [
+                    f"{np.median(reference['epoch_seconds']) / epoch:.2f}×",
+                    f"{reference['fit_seconds'] / timing['fit_seconds']:.2f}×",
+                ]
             rows.append(
                 [
                     dataset,
@@ -102,15 +213,16 @@ def run(*, profile, seeds, data_home, cache_dir, device):
                     f"{epoch:.1f}",
                     f"{timing['states_seconds']:.1f}",
                     f"{timing['fit_seconds']:.1f}",
-                    f"{np.median(reference['epoch_seconds']) / epoch:.2f}×",
-                    f"{reference['fit_seconds'] / timing['fit_seconds']:.2f}×",
+                    *speedups,
                 ]
             )
     params = settings["params"]
     notes = [
-        f"{settings['n_texts']} training texts per data set (a fixed random sample, "
-        f'seed {seed}), `TextClassifier` with cross-entropy, `lr="auto"`, batches '
-        f"of {params['batch_size']}, `max_length={params['max_length']}`, "
+        *_quality_table(quality_runs),
+        "",
+        f"Speed: {settings['n_texts']} training texts per data set (a fixed random "
+        f'sample, seed {seed}), `TextClassifier` with cross-entropy, `lr="auto"`, '
+        f"batches of {params['batch_size']}, `max_length={params['max_length']}`, "
         f"{params['max_epochs']} epochs, no validation split. Seconds of one run. "
         "*epoch*: median training epoch; *states*: `fit`'s time before the first "
         "epoch (model loading, tokenisation and, for the top-2 rows, the frozen "
@@ -131,6 +243,35 @@ def run(*, profile, seeds, data_home, cache_dir, device):
             "fit speed-up",
         ],
         rows=rows,
-        raw={"profile": profile, "seed": seed, "settings": settings, "runs": raw},
+        raw={
+            "profile": profile,
+            "seed": seed,
+            "settings": settings,
+            "runs": raw,
+            "quality": quality_runs,
+            "quality_settings": QUALITY_SETTINGS,
+        },
         device=device,
     )
+
+
+def _quality_table(runs):
+    """Markdown lines of the quality comparison (macro-F1, mean ± std)."""
+    lines = [
+        "Quality: test macro-F1 (mean ± std over seeds; *n*: fits stored), "
+        "`TextClassifier` with cross-entropy, lr 1e-4, batches of 32, "
+        "`max_length=64`, at most 10 epochs with early stopping (patience 2) on a "
+        "stratified 10% validation split.",
+        "",
+        "| data | configuration | macro-F1 | epochs | fit (s) | n |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, by_row in runs.items():
+        for row, results in by_row.items():
+            epochs = mean_std([r["epochs"] for r in results], 1)
+            seconds = mean_std([r["fit_seconds"] for r in results], 0)
+            f1 = mean_std([r["macro_f1"] for r in results])
+            lines.append(
+                f"| {name} | {row} | {f1} | {epochs} | {seconds} | {len(results)} |"
+            )
+    return lines
