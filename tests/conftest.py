@@ -1,6 +1,7 @@
 """Shared fixtures. Tests run offline on a tiny random BERT and synthetic reviews."""
 
 import os
+from types import MappingProxyType
 
 import numpy as np
 import pytest
@@ -36,20 +37,59 @@ def data_home():
     return path
 
 
-@pytest.fixture
+# Fast settings shared by the test modules. Session-scoped so that module-scoped
+# fixtures can use them, and read-only so that no test changes them for the next:
+# a test overrides what it needs with {**tiny_text, "max_epochs": 1}.
+
+
+@pytest.fixture(scope="session")
+def tiny_text():
+    """Settings of a classifier that fine-tunes the tiny random BERT for two
+    epochs on the CPU."""
+    return MappingProxyType(
+        {
+            "encoder": "tiny-bert",
+            "max_epochs": 2,
+            "batch_size": 16,
+            "lr": 1e-3,
+            "random_state": 0,
+            "device": "cpu",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_numeric():
+    """Settings of a classifier in numeric mode: a 16-unit MLP body, three epochs
+    on the CPU."""
+    return MappingProxyType(
+        {
+            "max_epochs": 3,
+            "hidden_layer_sizes": (16,),
+            "lr": 1e-2,
+            "batch_size": 16,
+            "random_state": 0,
+            "device": "cpu",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
 def tiny_miso():
     """Settings of a MISO generator that trains in a second or two (5 epochs of
-    64 pairs in batches of 16); tests override what they need."""
-    return {
-        "latent_dim": 8,
-        "n_heads": 2,
-        "hidden_size": 16,
-        "batch_size": 16,
-        "pretrain_epochs": 2,
-        "mine_pretrain_epochs": 1,
-        "adversarial_epochs": 2,
-        "max_pairs": 64,
-        "lr": 1e-2,
-        "device": "cpu",
-        "random_state": 0,
-    }
+    64 pairs in batches of 16)."""
+    return MappingProxyType(
+        {
+            "latent_dim": 8,
+            "n_heads": 2,
+            "hidden_size": 16,
+            "batch_size": 16,
+            "pretrain_epochs": 2,
+            "mine_pretrain_epochs": 1,
+            "adversarial_epochs": 2,
+            "max_pairs": 64,
+            "lr": 1e-2,
+            "device": "cpu",
+            "random_state": 0,
+        }
+    )

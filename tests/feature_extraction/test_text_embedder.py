@@ -1,11 +1,8 @@
-import pickle
-
 import numpy as np
 import pandas as pd
 import pytest
 from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import Pipeline
-from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 from skimbtext import TextEmbedder
@@ -51,18 +48,6 @@ def test_cache_returns_stored_vectors_and_is_keyed_by_encoder(tmp_path):
     # A differently initialised encoder must not read the first one's vectors.
     other = TextEmbedder(encoder="tiny-bert", cache_dir=tmp_path, random_state=1)
     assert not np.allclose(other.fit_transform(texts), expected)
-
-
-def test_same_random_state_same_embeddings_and_pickle(tiny_embedder):
-    again = TextEmbedder(encoder="tiny-bert", random_state=0).fit(["x"])
-    np.testing.assert_array_equal(
-        again.transform(["same"]), tiny_embedder.transform(["same"])
-    )
-    restored = pickle.loads(pickle.dumps(tiny_embedder))
-    np.testing.assert_array_equal(
-        restored.transform(["same"]), tiny_embedder.transform(["same"])
-    )
-    assert clone(tiny_embedder).get_params() == tiny_embedder.get_params()
 
 
 def test_in_imblearn_pipeline_with_smote(reviews):

@@ -1,11 +1,11 @@
-"""Reproducibility on CPU beyond the per-estimator tests.
+"""Reproducibility on CPU beyond the estimator contract.
 
-Already covered elsewhere: two fits with the same ``random_state`` agree
-(tests/classifiers/*, the embedder's and MISO's tests), fitted classifiers and
-the embedder survive a pickle round trip, and a TextClassifier fitted on CUDA
-loads on a CPU-only machine. Here: independence from the caller's global seeds,
-prediction leaving the global generator alone, MISO through pickle, and CUDA
-models of the other estimators on CPU.
+Already covered elsewhere: two fits with the same ``random_state`` agree and
+fitted estimators survive a pickle round trip (tests/test_estimator_contract.py,
+every public estimator on numeric and text input), and a TextClassifier fitted
+on CUDA loads on a CPU-only machine. Here: independence from the caller's global
+seeds, prediction leaving the global generator alone, and CUDA models of the
+other estimators on CPU.
 """
 
 import os
@@ -27,30 +27,23 @@ from skimbtext.classifiers import (
 )
 from skimbtext.over_sampling._miso import MISOSampler
 
-NUMERIC = {
-    "max_epochs": 3,
-    "hidden_layer_sizes": (16,),
-    "lr": 1e-2,
-    "batch_size": 16,
-    "dropout": 0.3,
-    "random_state": 0,
-    "device": "cpu",
-}
-MISO = {
-    "k_neighbors": 2,
-    "latent_dim": 8,
-    "n_heads": 2,
-    "hidden_size": 16,
-    "batch_size": 16,
-    "pretrain_epochs": 1,
-    "mine_pretrain_epochs": 1,
-    "adversarial_epochs": 1,
-    "max_pairs": 16,
-    "lr": 1e-2,
-    "device": "cpu",
-    "random_state": 0,
-}
 TEXTS = ["free cash now", "win a prize", "see you soon", "lunch at noon"] * 3
+
+
+@pytest.fixture(scope="module")
+def numeric(tiny_numeric):
+    return {**tiny_numeric, "dropout": 0.3}
+
+
+@pytest.fixture(scope="module")
+def miso(tiny_miso):
+    return {
+        **tiny_miso,
+        "k_neighbors": 2,
+        "pretrain_epochs": 1,
+        "adversarial_epochs": 1,
+        "max_pairs": 16,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +52,7 @@ def data():
     return X.astype(np.float32), np.array(["no", "yes"])[y]
 
 
-def _run(name, data):
+def _run(name, data, numeric, miso):
     """Fit one estimator and return its output on the training data."""
     X, y = data
     if name == "TextEmbedder":
@@ -67,14 +60,14 @@ def _run(name, data):
         return embedder.fit_transform(TEXTS)
     if name == "MISOSampler":
         y_imbalanced = np.where(np.arange(len(y)) < 12, "yes", "no")
-        return np.asarray(MISOSampler(**MISO).fit_resample(X, y_imbalanced)[0])
+        return np.asarray(MISOSampler(**miso).fit_resample(X, y_imbalanced)[0])
     Classifier = {
         "TextClassifier": TextClassifier,
         "DCMIClassifier": DCMIClassifier,
         "SharpReCLClassifier": SharpReCLClassifier,
     }[name]
     extra = {"n_negatives": 20} if Classifier is SharpReCLClassifier else {}
-    return Classifier(**NUMERIC, **extra).fit(X, y).predict_proba(X)
+    return Classifier(**numeric, **extra).fit(X, y).predict_proba(X)
 
 
 ALL = (
@@ -87,39 +80,27 @@ ALL = (
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_same_random_state_whatever_the_global_seeds(name, data):
+def test_same_random_state_whatever_the_global_seeds(name, data, numeric, miso):
     torch.manual_seed(1)
     np.random.seed(1)
-    first = _run(name, data)
+    first = _run(name, data, numeric, miso)
     torch.manual_seed(2)
     np.random.seed(2)
     torch.rand(10)  # and a different position in the stream
-    second = _run(name, data)
+    second = _run(name, data, numeric, miso)
     np.testing.assert_array_equal(first, second)
 
 
 @pytest.mark.parametrize(
     "Classifier", [TextClassifier, DCMIClassifier, SharpReCLClassifier]
 )
-def test_prediction_leaves_the_global_torch_generator_alone(Classifier, data):
+def test_prediction_leaves_the_global_torch_generator_alone(Classifier, data, numeric):
     # Fits in other threads draw from this generator: prediction must not.
     X, y = data
-    clf = Classifier(**NUMERIC).fit(X, y)
+    clf = Classifier(**numeric).fit(X, y)
     state = torch.get_rng_state()
     clf.predict_proba(X)
     assert torch.equal(torch.get_rng_state(), state)
-
-
-def test_fitted_miso_pickles_and_resamples_identically():
-    y = np.array([1] * 4 + [0] * 8)
-    sampler = MISOSampler(encoder="tiny-bert", max_length=8, **MISO)
-    X_first, y_first = sampler.fit_resample(TEXTS, y)
-    restored = pickle.loads(pickle.dumps(sampler))
-    assert restored.n_generated_ == sampler.n_generated_
-    np.testing.assert_array_equal(restored.vocabulary_, sampler.vocabulary_)
-    X_again, y_again = restored.fit_resample(TEXTS, y)
-    np.testing.assert_array_equal(np.asarray(X_again), np.asarray(X_first))
-    np.testing.assert_array_equal(y_again, y_first)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="simulates a CPU-only machine")
@@ -136,9 +117,9 @@ def test_embedder_fitted_on_cuda_loads_on_cpu():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="simulates a CPU-only machine")
 @pytest.mark.parametrize("Classifier", [DCMIClassifier, SharpReCLClassifier])
-def test_classifier_fitted_on_cuda_loads_on_cpu(Classifier, data):
+def test_classifier_fitted_on_cuda_loads_on_cpu(Classifier, data, numeric):
     X, y = data
-    clf = Classifier(**NUMERIC).fit(X, y)
+    clf = Classifier(**numeric).fit(X, y)
     expected = clf.predict_proba(X)
     clf.net_.device = "cuda"
     clf.device_ = torch.device("cuda")
@@ -255,10 +236,12 @@ LOAD_WITHOUT_CUDA = textwrap.dedent(
 @pytest.mark.parametrize(
     "Classifier", [TextClassifier, DCMIClassifier, SharpReCLClassifier]
 )
-def test_model_fitted_on_cuda_predicts_where_cuda_is_hidden(Classifier, data, tmp_path):
+def test_model_fitted_on_cuda_predicts_where_cuda_is_hidden(
+    Classifier, data, tmp_path, numeric
+):
     X, y = data
     extra = {"n_negatives": 20} if Classifier is SharpReCLClassifier else {}
-    clf = Classifier(**{**NUMERIC, "device": "cuda"}, **extra).fit(X, y)
+    clf = Classifier(**{**numeric, "device": "cuda"}, **extra).fit(X, y)
     expected = clf.predict_proba(X)
     paths = [tmp_path / name for name in ("model.pkl", "X.npy", "proba.npy")]
     paths[0].write_bytes(pickle.dumps(clf))
