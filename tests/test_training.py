@@ -1,6 +1,8 @@
 """The training core (``skimbtext._training``): weighted losses, divergence
 reports and the sampler, on a bare ``TrainingNet``."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -167,3 +169,34 @@ def test_weighted_draws_come_from_the_samplers_generator():
     sampler.generator.manual_seed(0)
     torch.manual_seed(2)  # the global generator plays no part
     assert list(sampler) == first
+
+
+@pytest.mark.parametrize(
+    "device, mixed_precision, expected",
+    [
+        ("cuda", True, ("cuda", torch.bfloat16)),
+        ("cuda:1", True, ("cuda", torch.bfloat16)),
+        ("cuda", False, None),
+        ("cpu", True, None),
+        (None, True, None),  # accelerate places and autocasts itself
+    ],
+)
+def test_autocast_is_bfloat16_on_cuda_with_mixed_precision_only(
+    device, mixed_precision, expected
+):
+    # The context is built, not entered: on a machine without CUDA, torch makes
+    # a disabled one (with a warning) but keeps what it was asked for.
+    net = TrainingNet(
+        nn.Linear(2, 3),
+        criterion=nn.CrossEntropyLoss(reduction="none"),
+        device=device,
+        mixed_precision=mixed_precision,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        context = net._autocast()
+    if expected is None:
+        assert not isinstance(context, torch.autocast)
+    else:
+        assert isinstance(context, torch.autocast)
+        assert (context.device, context.fast_dtype) == expected
