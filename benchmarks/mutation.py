@@ -40,6 +40,16 @@ _GUARD = (
     "a looser bound never binds"
 )
 
+_ALLOWED_FIRST = (
+    "an unstable sort still puts every allowed row first, in another order: a "
+    "uniform rank over them draws each allowed row with the same probability"
+)
+_SUPCON_LOG_Z = (
+    "log Z of each positive replaces log Z of the anchor: within a class every row "
+    "is a positive of the other n_c - 1 rows equally often, so the mean over "
+    "anchors is the same function"
+)
+
 #: Surviving mutants that cannot change behaviour: mutant name -> reason.
 EQUIVALENT = {
     "skimbtext.losses._common.x__gold_log_prob__mutmut_7": _DIM,
@@ -53,9 +63,17 @@ EQUIVALENT = {
     "skimbtext.losses._mine.xǁMINEBoundǁforward__mutmut_23": (
         "the running mean already has the scores' dtype and device"
     ),
+    "skimbtext.losses._sharprecl.x_class_membership__mutmut_3": _DEVICE,
+    "skimbtext.losses._sharprecl.x_class_membership__mutmut_5": _DEVICE,
     "skimbtext.losses._sharprecl.x_simple_sampling_indices__mutmut_14": _DEVICE,
     "skimbtext.losses._sharprecl.x_simple_sampling_indices__mutmut_17": _DEVICE,
     "skimbtext.losses._sharprecl.x_simple_sampling_indices__mutmut_23": _GUARD,
+    "skimbtext.losses._sharprecl.x_simple_sampling_indices__mutmut_30": _DIM,
+    "skimbtext.losses._sharprecl.x_simple_sampling_indices__mutmut_31": _ALLOWED_FIRST,
+    "skimbtext.losses._sharprecl.x_simple_sampling_indices__mutmut_32": (
+        "argsort orders the bool mask False before True, as int8 0 before 1"
+    ),
+    "skimbtext.losses._sharprecl.x_simple_sampling_indices__mutmut_35": _ALLOWED_FIRST,
     "skimbtext.losses._sharprecl.x_hard_example_pools__mutmut_26": _DIM,
     "skimbtext.losses._sharprecl.x_hard_example_pools__mutmut_38": _DIM,
     "skimbtext.losses._sharprecl.x_draw_mixup_pairs__mutmut_8": _DEVICE,
@@ -77,8 +95,21 @@ EQUIVALENT = {
     ),
     "skimbtext.losses._sharprecl.x_rebalanced_target_sets__mutmut_50": _DEVICE,
     "skimbtext.losses._sharprecl.x_rebalanced_target_sets__mutmut_52": _DEVICE,
+    "skimbtext.losses._sharprecl.x_rebalanced_contrastive_loss__mutmut_17": _DEVICE,
+    "skimbtext.losses._sharprecl.x_rebalanced_contrastive_loss__mutmut_20": _DEVICE,
     "skimbtext.losses._sharprecl.x_supervised_contrastive_loss__mutmut_8": _DEVICE,
     "skimbtext.losses._sharprecl.x_supervised_contrastive_loss__mutmut_11": _DEVICE,
+    "skimbtext.losses._sharprecl.x_supervised_contrastive_loss__mutmut_26": (
+        _SUPCON_LOG_Z
+    ),
+    "skimbtext.losses._sharprecl.x_supervised_contrastive_loss__mutmut_28": (
+        _SUPCON_LOG_Z
+    ),
+    "skimbtext.losses._sharprecl.xǁSharpReCLLossǁ__init____mutmut_23": (
+        "allow_zero=None is falsy like False"
+    ),
+    "skimbtext.losses._sharprecl.xǁSharpReCLLossǁcontrastive_loss__mutmut_20": _DEVICE,
+    "skimbtext.losses._sharprecl.xǁSharpReCLLossǁcontrastive_loss__mutmut_22": _DEVICE,
     "skimbtext.losses._dcmi.x_soft_contrastive_loss__mutmut_14": _LAST_AXIS,
     "skimbtext.losses._dcmi.x_domain_classification_loss__mutmut_4": _DEVICE,
     "skimbtext.losses._dcmi.x_domain_classification_loss__mutmut_6": _DEVICE,

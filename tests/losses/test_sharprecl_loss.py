@@ -423,3 +423,272 @@ def test_mixup_weights_follow_the_symmetric_beta_law(concentration):
     assert draws.mean().item() == pytest.approx(0.5, abs=0.01)
     expected = 1 / (4 * (2 * concentration + 1))
     assert draws.var().item() == pytest.approx(expected, rel=0.05)
+
+
+def test_hard_pools_hold_k_rows_whatever_the_embedding_dimension(batch):
+    # Two-dimensional embeddings: the pool size is bounded by the number of rows
+    # of D̂, not by their dimension.
+    _, labels, _ = batch
+    embeddings = _unit(len(labels), 2, seed=3)
+    positives, n_positives, negatives, n_negatives = hard_example_pools(
+        embeddings[-3:], embeddings, labels, 5
+    )
+    assert positives.shape == negatives.shape == (3, 5)
+    assert n_positives.tolist() == [5, 5, 3]
+    assert n_negatives.tolist() == [5, 5, 5]
+
+
+def test_simple_sampling_draws_classes_independently():
+    # Two classes of ten allowed rows each: the rank drawn for one class says
+    # nothing about the rank drawn for the other (equal one time in ten).
+    mask = torch.zeros(2, 20, dtype=torch.bool)
+    mask[0, :10] = True
+    mask[1, 10:] = True
+    torch.manual_seed(0)
+    draws = simple_sampling_indices(mask, 4000)
+    assert (draws[0] < 10).all() and (draws[1] >= 10).all()
+    same_rank = (draws[1] - 10 == draws[0]).float().mean().item()
+    assert same_rank == pytest.approx(0.1, abs=0.03)
+
+
+def test_mixup_pairs_are_drawn_independently_per_class():
+    pools = torch.stack([torch.arange(0, 5), torch.arange(5, 10)])
+    torch.manual_seed(0)
+    first, second, _ = draw_mixup_pairs(pools, torch.tensor([5, 5]), 4000, 0.5)
+    # Equal pool sizes: the two classes pick the same positions one time in five.
+    assert (first[1] - 5 == first[0]).float().mean().item() == pytest.approx(
+        0.2, abs=0.04
+    )
+    assert (second[1] - 5 == second[0]).float().mean().item() == pytest.approx(
+        0.2, abs=0.04
+    )
+
+
+def test_target_set_defaults_are_the_documented_ones():
+    # 25 rows per class: more candidates than the default pool size k=20.
+    labels = torch.tensor([0] * 24 + [1] * 24 + [0, 1])
+    embeddings = _unit(len(labels), 8, seed=1)
+    prototypes = embeddings[-2:]
+    torch.manual_seed(0)
+    default = rebalanced_target_sets(embeddings, labels, prototypes)
+    torch.manual_seed(0)
+    documented = rebalanced_target_sets(
+        embeddings,
+        labels,
+        prototypes,
+        n_positives=10,
+        n_negatives=500,
+        k=20,
+        synthetic_share=0.5,
+        mixup_alpha=0.5,
+    )
+    assert default.n_positives == 10 and default.first.shape == (2, 510)
+    for got, expected in zip(default, documented):
+        torch.testing.assert_close(got, expected)
+    # Half of each set is sampled (single rows, weight 1), half is mixed.
+    assert (default.weight[:, :5] == 1).all() and (default.weight[:, 10:260] == 1).all()
+    assert (default.weight[:, 5:10] < 1).all() and (default.weight[:, 260:] < 1).all()
+
+
+def test_target_set_weights_have_the_dtype_of_the_embeddings(batch):
+    embeddings, labels, prototypes = batch
+    torch.manual_seed(0)
+    targets = rebalanced_target_sets(
+        embeddings.double(), labels, prototypes.double(), n_negatives=6, k=3
+    )
+    assert targets.weight.dtype == torch.float64
+
+
+def test_half_precision_rows_give_a_float32_loss(batch):
+    embeddings, labels, _ = batch
+    half = embeddings.to(torch.bfloat16)
+    class_weight = torch.tensor([0.3, 1.2, 2.5])
+    loss = rebalanced_contrastive_loss(half, labels, class_weight, 0.5)
+    assert loss.dtype == torch.float32
+    torch.testing.assert_close(
+        loss, rebalanced_contrastive_loss(half.float(), labels, class_weight, 0.5)
+    )
+    # The loss follows the rows, not the class weights.
+    double_weight = rebalanced_contrastive_loss(
+        embeddings, labels, class_weight.double(), 0.5
+    )
+    assert double_weight.dtype == torch.float32
+
+
+def test_an_anchor_without_positives_adds_nothing():
+    # Anchor 2 is alone in class 1: its class weight does not matter.
+    z = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    labels = torch.tensor([0, 0, 1])
+    for reduction in ("sum", "mean"):
+        light = rebalanced_contrastive_loss(
+            z, labels, torch.tensor([1.0, 0.1]), 1.0, reduction=reduction
+        )
+        heavy = rebalanced_contrastive_loss(
+            z, labels, torch.tensor([1.0, 7.0]), 1.0, reduction=reduction
+        )
+        # Anchors 0 and 1: -log(e / (e + 1)) each, over 3 rows.
+        expected = 2 * math.log((math.e + 1) / math.e) / 3
+        assert light.item() == heavy.item() == pytest.approx(expected, rel=1e-6)
+    # A single row has neither positives nor anything to contrast with: 0, not NaN.
+    single = rebalanced_contrastive_loss(z[:1], labels[:1], torch.ones(2), 1.0)
+    assert single.item() == 0.0
+
+
+def test_mean_and_sum_agree_when_every_anchor_has_one_positive():
+    z = _unit(4, 3, seed=2)
+    labels = torch.tensor([0, 0, 1, 1])
+    class_weight = torch.tensor([0.7, 1.9])
+    torch.testing.assert_close(
+        rebalanced_contrastive_loss(z, labels, class_weight, 0.5, reduction="mean"),
+        rebalanced_contrastive_loss(z, labels, class_weight, 0.5, reduction="sum"),
+    )
+
+
+def _classification_part(output, target):
+    batch_size, n_views, n_classes = output[1].shape
+    return (
+        F.cross_entropy(
+            output[1].reshape(-1, n_classes),
+            target.repeat_interleave(n_views),
+            reduction="none",
+        )
+        .view(batch_size, n_views)
+        .mean(1)
+    )
+
+
+def _eq11_of_the_batch(output, target, class_counts, tau, reduction, target_kwargs):
+    """L_CL from the public functions: D̂ = both views and the prototypes."""
+    batch_size, n_views, dim = output[2].shape
+    n_classes = output[3].shape[1]
+    rows = torch.cat([output[2].reshape(-1, dim), output[3][0]])
+    labels = torch.cat([target.repeat_interleave(n_views), torch.arange(n_classes)])
+    counts = torch.tensor(class_counts, dtype=torch.float64)
+    weight = -torch.log(counts / counts.sum())
+    if reduction == "mean":
+        weight = weight / weight.mean()
+    targets = None
+    if target_kwargs is not None:
+        targets = rebalanced_target_sets(
+            rows, labels, rows[-n_classes:], **target_kwargs
+        )
+    return rebalanced_contrastive_loss(
+        rows, labels, weight.float(), tau, targets, reduction=reduction
+    )
+
+
+def test_criterion_defaults_are_the_documented_ones():
+    # 25 rows per class in D̂, more than the default pool size k=20.
+    output = _training_output(batch_size=24, n_classes=2)
+    target = torch.tensor([0, 1] * 12)
+    torch.manual_seed(3)
+    per_sample = SharpReCLLoss(class_counts=[30, 10])(output, target)
+    torch.manual_seed(3)
+    contrastive = _eq11_of_the_batch(
+        output,
+        target,
+        [30, 10],
+        0.3,
+        "mean",
+        {
+            "n_positives": 10,
+            "n_negatives": 500,
+            "k": 20,
+            "synthetic_share": 0.5,
+            "mixup_alpha": 0.5,
+            "simple_sampling": True,
+            "hard_mixup": True,
+        },
+    )
+    expected = _classification_part(output, target) + 1.0 * contrastive
+    torch.testing.assert_close(per_sample, expected)
+
+
+def test_criterion_passes_its_settings_to_the_target_sets_and_the_loss():
+    output = _training_output()
+    target = torch.tensor([0, 1, 2, 0, 0, 1])
+    settings = {
+        "n_positives": 3,
+        "n_negatives": 12,
+        "k": 4,
+        "synthetic_share": 0.8,
+        "mixup_alpha": 2.0,
+    }
+    criterion = SharpReCLLoss(
+        class_counts=[5, 3, 2],
+        mu=0.4,
+        temperature=0.5,
+        positive_reduction="sum",
+        **settings,
+    )
+    torch.manual_seed(4)
+    per_sample = criterion(output, target)
+    torch.manual_seed(4)
+    contrastive = _eq11_of_the_batch(output, target, [5, 3, 2], 0.5, "sum", settings)
+    torch.testing.assert_close(
+        per_sample, _classification_part(output, target) + 0.4 * contrastive
+    )
+
+
+@pytest.mark.parametrize(
+    "switches",
+    [
+        {"simple_sampling": False},
+        {"hard_mixup": False},
+        {"simple_sampling": False, "hard_mixup": False},
+    ],
+)
+def test_criterion_ablations_build_the_matching_target_sets(switches):
+    output = _training_output()
+    target = torch.tensor([0, 1, 2, 0, 0, 1])
+    criterion = SharpReCLLoss(class_counts=[5, 3, 2], n_negatives=12, k=3, **switches)
+    torch.manual_seed(5)
+    per_sample = criterion(output, target)
+    target_kwargs = None  # both off: the loss runs on D̂ alone
+    if len(switches) == 1:
+        target_kwargs = dict(n_negatives=12, k=3, **switches)
+    torch.manual_seed(5)
+    contrastive = _eq11_of_the_batch(
+        output, target, [5, 3, 2], 0.3, "mean", target_kwargs
+    )
+    torch.testing.assert_close(
+        per_sample, _classification_part(output, target) + contrastive
+    )
+
+
+def test_criterion_handles_a_batch_of_one_sample():
+    # The last batch of an epoch can hold a single sample.
+    output = _training_output(batch_size=1)
+    target = torch.tensor([2])
+    criterion = SharpReCLLoss(class_counts=[5, 3, 2], n_negatives=12, k=3)
+    torch.manual_seed(6)
+    per_sample = criterion(output, target)
+    torch.manual_seed(6)
+    contrastive = _eq11_of_the_batch(
+        output, target, [5, 3, 2], 0.3, "mean", {"n_negatives": 12, "k": 3}
+    )
+    assert per_sample.shape == (1,)
+    torch.testing.assert_close(
+        per_sample, _classification_part(output, target) + contrastive
+    )
+
+
+def test_criterion_uses_the_given_classification_loss():
+    output = _training_output()
+    target = torch.tensor([0, 1, 2, 0, 0, 1])
+    smoothed = torch.nn.CrossEntropyLoss(reduction="none", label_smoothing=0.3)
+    criterion = SharpReCLLoss(class_counts=[5, 3, 2], classification_loss=smoothed)
+    torch.testing.assert_close(
+        criterion(output[0], target), smoothed(output[0], target)
+    )
+    expected = smoothed(output[1].reshape(12, 3), target.repeat_interleave(2))
+    torch.testing.assert_close(
+        criterion(output[:2], target), expected.view(6, 2).mean(1)
+    )
+
+
+@pytest.mark.parametrize("class_counts", [[4, 0], [4, -1], [[4, 2]]])
+def test_criterion_rejects_bad_class_counts_by_name(class_counts):
+    # The message opens with the parameter's name, as the user spelled it.
+    with pytest.raises(ValueError, match=r"^class_counts must"):
+        SharpReCLLoss(class_counts=class_counts)
