@@ -35,6 +35,11 @@ _NORM_FLOOR = (
     "cosines are 0 whatever the floor"
 )
 _NO_FIT_PARAMS = "no estimator passes fit parameters to the net"
+_BASE_HOOK = (
+    "skorch's NeuralNet.on_train_begin and on_epoch_begin use their own state, "
+    "not the net, data or keyword arguments passed to them"
+)
+_CLASSES = "skorch's NeuralNet.partial_fit ignores classes"
 _GUARD = (
     "clamp against a draw of exactly 1.0, which torch.rand never returns: "
     "a looser bound never binds"
@@ -131,6 +136,28 @@ EQUIVALENT = {
     "skimbtext._training.xǁTrainingNetǁget_loss__mutmut_38": _DEVICE,
     "skimbtext._training.xǁTrainingNetǁtrain_step__mutmut_7": _NO_FIT_PARAMS,
     "skimbtext._training.xǁTrainingNetǁvalidation_step__mutmut_7": _NO_FIT_PARAMS,
+    "skimbtext._training.xǁTrainingNetǁon_train_begin__mutmut_1": _BASE_HOOK,
+    "skimbtext._training.xǁTrainingNetǁon_train_begin__mutmut_2": _BASE_HOOK,
+    "skimbtext._training.xǁTrainingNetǁon_train_begin__mutmut_3": _BASE_HOOK,
+    "skimbtext._training.xǁTrainingNetǁon_train_begin__mutmut_5": _BASE_HOOK,
+    "skimbtext._training.xǁTrainingNetǁon_train_begin__mutmut_6": _BASE_HOOK,
+    "skimbtext._training.xǁTrainingNetǁon_train_begin__mutmut_7": _BASE_HOOK,
+    "skimbtext._training.xǁTrainingNetǁon_epoch_begin__mutmut_1": _BASE_HOOK,
+    "skimbtext._training.xǁTrainingNetǁon_epoch_begin__mutmut_2": _BASE_HOOK,
+    "skimbtext._training.xǁTrainingNetǁon_epoch_begin__mutmut_3": _BASE_HOOK,
+    "skimbtext._training.xǁTrainingNetǁon_epoch_begin__mutmut_5": _BASE_HOOK,
+    "skimbtext._training.xǁTrainingNetǁon_epoch_begin__mutmut_6": _BASE_HOOK,
+    "skimbtext._training.xǁTrainingNetǁon_epoch_begin__mutmut_7": _BASE_HOOK,
+    "skimbtext._training.xǁTrainingNetǁfit_loop__mutmut_25": _NO_FIT_PARAMS,
+    "skimbtext._training.xǁTrainingNetǁpartial_fit__mutmut_10": _NO_FIT_PARAMS,
+    "skimbtext._training.xǁTrainingNetǁpartial_fit__mutmut_2": (
+        "_stop_requested=None is falsy like False"
+    ),
+    "skimbtext._training.xǁTrainingNetǁpartial_fit__mutmut_6": _CLASSES,
+    "skimbtext._training.xǁTrainingNetǁpartial_fit__mutmut_9": _CLASSES,
+    "skimbtext._training.xǁTrainingNetǁevaluation_step__mutmut_1": (
+        "skorch always passes training= to evaluation_step: the default is unused"
+    ),
     "skimbtext._training.xǁTrainingNetǁinfer__mutmut_5": _NO_FIT_PARAMS,
 }
 

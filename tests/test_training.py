@@ -47,7 +47,11 @@ def test_a_criterion_must_give_one_loss_per_sample():
     net = TrainingNet(
         nn.Linear(2, 3), criterion=nn.CrossEntropyLoss(), device="cpu"
     ).initialize()
-    with pytest.raises(ValueError, match=r"one loss per sample .*reduction='none'"):
+    with pytest.raises(
+        ValueError,
+        match=r"^The criterion must return one loss per sample \(shape \(B,\)\); got "
+        r"shape \(\)\. Build it with reduction='none'\.$",
+    ):
         net.get_loss(torch.zeros(2, 3), np.array([0, 1]))
 
 
@@ -200,3 +204,90 @@ def test_autocast_is_bfloat16_on_cuda_with_mixed_precision_only(
     else:
         assert isinstance(context, torch.autocast)
         assert (context.device, context.fast_dtype) == expected
+
+
+def _blobs():
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 3
+    X = (rng.normal(size=(60, 2)) + 3 * np.eye(3, 2)[y]).astype(np.float32)
+    return X, y
+
+
+def test_defaults_of_the_training_net():
+    net = TrainingNet(nn.Linear(2, 3), criterion=nn.CrossEntropyLoss)
+    assert net.mixed_precision is False
+    assert net.class_weight is None and net.random_state is None
+
+
+def test_fits_arrays_with_their_targets_and_continues_with_partial_fit():
+    X, y = _blobs()
+    net = _net(max_epochs=3, lr=0.1, train_split=None)
+    net.fit(X, y)  # arrays: skorch builds the dataset from X and y
+    assert len(net.history) == 3
+    assert net.history[-1, "train_loss"] < net.history[0, "train_loss"]
+    net.partial_fit(X, y)  # max_epochs more epochs, none counted as restored
+    assert len(net.history) == 6
+
+
+def test_fit_loop_called_directly_trains_max_epochs():
+    X, y = _blobs()
+    net = _net(max_epochs=2, train_split=None)
+    net.fit_loop(X, y)  # without fit's on_train_begin
+    assert len(net.history) == 2
+
+
+def test_a_resumed_fit_trains_only_the_remaining_epochs(tmp_path):
+    from skorch.callbacks import Checkpoint, LoadInitState
+
+    X, y = _blobs()
+
+    def net(max_epochs, callbacks):
+        return TrainingNet(
+            nn.Linear(2, 3),
+            criterion=nn.CrossEntropyLoss(reduction="none"),
+            device="cpu",
+            max_epochs=max_epochs,
+            train_split=None,
+            callbacks=callbacks,
+        )
+
+    checkpoint = Checkpoint(dirname=str(tmp_path), monitor=None)
+    net(2, [checkpoint]).fit(X, y)
+    for max_epochs, expected in ((2, 2), (3, 3)):
+        resumed = net(
+            max_epochs,
+            [
+                Checkpoint(dirname=str(tmp_path), monitor=None),
+                LoadInitState(checkpoint),
+            ],
+        )
+        resumed.fit(X, y)
+        # 2 epochs restored: a complete run trains none, a longer one the rest.
+        assert len(resumed.history) == expected
+
+
+def test_forward_in_training_mode_keeps_dropout_on():
+    net = TrainingNet(
+        nn.Sequential(nn.Dropout(0.9), nn.Linear(2, 3)),
+        criterion=nn.CrossEntropyLoss(reduction="none"),
+        device="cpu",
+    ).initialize()
+    X = torch.ones(50, 2)
+    first, second = net.forward(X, training=True), net.forward(X, training=True)
+    assert not torch.allclose(first, second)
+
+
+def test_out_of_memory_in_a_validation_step_says_where(monkeypatch):
+    X, y = _blobs()
+    # skorch's default split: 48 samples train in one batch, 12 validate.
+    net = _net(max_epochs=1)
+
+    def out_of_memory(self, batch, **fit_params):
+        raise torch.OutOfMemoryError("CUDA out of memory.")
+
+    monkeypatch.setattr("skorch.NeuralNet.validation_step", out_of_memory, raising=True)
+    with pytest.raises(
+        torch.OutOfMemoryError,
+        match=r"batch of 12 samples during validation \(epoch 1, batch 2\)",
+    ):
+        net.fit(X, y)
