@@ -68,7 +68,15 @@ SCOPES = {
     "cpu-finetune": {
         # In this order: the hardest ratio of both data sets first.
         "settings": (("trec", 50), ("cr", 50), ("trec", 10), ("cr", 10)),
-        "configs": ("SharpReCL", "CE", "logit-adjusted CE", "SCLCE"),
+        "configs": {
+            **{
+                name: CONFIGS[name]
+                for name in ("SharpReCL", "CE", "logit-adjusted CE", "SCLCE")
+            },
+            # SharpReCL's contrastive branch over a plain cross-entropy
+            # classifier: on fine-tuned TREC, logit adjustment hurts CE.
+            "SharpReCL, CE branch": {"loss": "ce"},
+        },
     },
 }
 # The text column of each data set, where it is not ``text``.
@@ -218,7 +226,7 @@ def run(
         if scope is None
         else scope["settings"]
     )
-    chosen = CONFIGS if scope is None else {n: CONFIGS[n] for n in scope["configs"]}
+    chosen = CONFIGS if scope is None else scope["configs"]
     ablations = ablations and scope is None
     store = FitStore(
         f"sharprecl_{profile}", stored_only=stored_only, persist=scope is not None
