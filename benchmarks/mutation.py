@@ -45,6 +45,11 @@ _GUARD = (
     "a looser bound never binds"
 )
 
+_SAME_WIDTH = (
+    "every view's features have the body's input width: padding them to the "
+    "widest pads nothing"
+)
+
 _ALLOWED_FIRST = (
     "an unstable sort still puts every allowed row first, in another order: a "
     "uniform rank over them draws each allowed row with the same probability"
@@ -130,6 +135,39 @@ EQUIVALENT = {
     "skimbtext.nn._classifier.xǁCosineLinearǁforward__mutmut_5": _LAST_AXIS,
     "skimbtext.nn._classifier.xǁCosineLinearǁforward__mutmut_10": _LAST_AXIS,
     "skimbtext.nn._classifier.xǁCosineLinearǁforward__mutmut_11": _LAST_AXIS,
+    "skimbtext.nn._dcmi.xǁPerDomainLinearǁforward__mutmut_31": (
+        "einsum takes upper-case subscripts as labels: the same contraction"
+    ),
+    "skimbtext.nn._dcmi.xǁPerDomainLinearǁforward__mutmut_44": _LAST_AXIS,
+    "skimbtext.nn._dcmi.xǁPerDomainLinearǁforward__mutmut_45": _LAST_AXIS,
+    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_domain_relevance__mutmut_9": _DEVICE,
+    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_domain_relevance__mutmut_11": _DEVICE,
+    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_domain_relevance__mutmut_20": (
+        "torch.where promotes the bool one-hot to the learned relevance's dtype"
+    ),
+    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_encode__mutmut_15": _LAST_AXIS,
+    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_encode__mutmut_32": (
+        "the module's domain head and masks share its dtype, and under autocast "
+        "matmul casts both operands itself"
+    ),
+    "skimbtext.nn._sharprecl.xǁProjectionHeadǁforward__mutmut_20": (
+        "F.batch_norm's training defaults to False"
+    ),
+    "skimbtext.nn._sharprecl.xǁProjectionHeadǁforward__mutmut_21": (
+        "the head's BatchNorm1d keeps the default eps, 1e-5, F.batch_norm's default"
+    ),
+    "skimbtext.nn._sharprecl.x__stack_views__mutmut_6": _SAME_WIDTH,
+    "skimbtext.nn._sharprecl.x__stack_views__mutmut_7": _SAME_WIDTH,
+    "skimbtext.nn._sharprecl.xǁSharpReCLModuleǁ_views__mutmut_10": (
+        "F.dropout's training defaults to True"
+    ),
+    "skimbtext.nn._sharprecl.xǁSharpReCLModuleǁ_views__mutmut_16": (
+        "dropout with p=0 returns the features unchanged"
+    ),
+    "skimbtext.nn._sharprecl.xǁSharpReCLModuleǁprototypes__mutmut_4": _LAST_AXIS,
+    "skimbtext.nn._sharprecl.xǁSharpReCLModuleǁprototypes__mutmut_6": _LAST_AXIS,
+    "skimbtext.nn._sharprecl.xǁSharpReCLModuleǁforward__mutmut_41": _LAST_AXIS,
+    "skimbtext.nn._sharprecl.xǁSharpReCLModuleǁforward__mutmut_43": _LAST_AXIS,
     "skimbtext._training.xǁTrainingNetǁget_loss__mutmut_4": _DEVICE,
     "skimbtext._training.xǁTrainingNetǁget_loss__mutmut_26": _DEVICE,
     "skimbtext._training.xǁTrainingNetǁget_loss__mutmut_36": _DEVICE,

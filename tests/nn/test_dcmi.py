@@ -1,6 +1,7 @@
 import copy
 import math
 import pickle
+import re
 
 import pytest
 import torch
@@ -338,4 +339,138 @@ def test_joint_loss_matches_its_components():
     torch.testing.assert_close(criterion(output, target), expected)
     torch.testing.assert_close(
         parts["sup"] + 2.0 * parts["dom"] + 0.5 * parts["con"], expected
+    )
+
+
+# ---------------------------------------------------------- defaults and heads
+
+
+def test_fresh_masks_train_at_temperature_1_and_infer_at_0_0025():
+    torch.manual_seed(0)
+    layer = DomainMaskLayer(2, 3)
+    v = layer.embedding.detach()
+    torch.testing.assert_close(layer.train()(), torch.sigmoid(v))
+    torch.testing.assert_close(layer.eval()(), torch.sigmoid(v / 0.0025))
+
+
+def test_frozen_embeddings_give_masks_without_a_hook():
+    layer = DomainMaskLayer(2, 3).train()
+    layer.embedding.requires_grad_(False)
+    masks = layer()  # gradients enabled, but nothing to compensate
+    torch.testing.assert_close(masks, torch.sigmoid(layer.embedding))
+    assert masks.grad_fn is None
+
+
+def test_compensation_clamps_at_the_layers_cosh_bound():
+    layer = DomainMaskLayer(1, 2, tau_min=0.0025, cosh_bound=2.0).double().train()
+    with torch.no_grad():
+        layer.embedding.copy_(torch.tensor([[1.0, -0.5]]))
+    layer.tau = 0.1  # v / tau = 10 and -5, clamped to 2 and -2 inside cosh
+    layer().sum().backward()
+    v = layer.embedding.detach()
+    factor = (0.1 / 0.0025) * (math.cosh(2.0) + 1) / (torch.cosh(v) + 1)
+    expected = _sigmoid_slope(v / 0.1) / 0.1 * factor
+    torch.testing.assert_close(layer.embedding.grad, expected, rtol=1e-9, atol=0)
+
+
+def test_per_domain_heads_are_initialised_like_nn_linear():
+    torch.manual_seed(0)
+    head = PerDomainLinear(16, 8, n_domains=4)  # nn.Linear's bound: 1 / sqrt(16)
+    for parameter in (head.weight, head.bias):
+        assert parameter.abs().max() <= 0.25
+        assert parameter.min() < -0.125 and parameter.max() > 0.125
+
+
+def test_known_domains_need_no_domain_weights():
+    torch.manual_seed(0)
+    head = PerDomainLinear(4, 2, n_domains=3)
+    x = torch.randn(3, 4)
+    domain = torch.tensor([0, 2, 1])
+    expected = torch.stack(
+        [x[row] @ head.weight[j].T + head.bias[j] for row, j in enumerate(domain)]
+    )
+    for mode in (head.train(), head.eval()):
+        torch.testing.assert_close(mode(x, domain, None), expected)
+
+
+def test_cosine_per_domain_head_gives_the_cosine_with_the_domain_head():
+    torch.manual_seed(0)
+    head = PerDomainLinear(4, 2, n_domains=2, cosine=True)
+    x = torch.randn(3, 4) * 10
+    domain = torch.tensor([0, 1, 0])
+    expected = F.cosine_similarity(x[:, None, :], head.weight[domain], dim=-1)
+    torch.testing.assert_close(head(x, domain, None), expected)
+
+
+def _cosines(features, weight):
+    """Cosine of every row of features with every row of weight (per row if 3-D)."""
+    return F.cosine_similarity(features[:, None, :], weight, dim=-1)
+
+
+def test_per_domain_module_classifies_with_the_head_of_each_domain():
+    module = _module(n_domains=3, body=Identity(4), head="per_domain").eval()
+    h = torch.randn(3, 4)
+    domain = torch.tensor([2, 0, 1])
+    with torch.no_grad():
+        logits = module(domain=domain, features=h)[LOGITS]
+        view = h * module.domain_masks()[domain]
+        weight, bias = module.head.weight[domain], module.head.bias[domain]
+    expected = torch.einsum("bcd,bd->bc", weight, view) + bias
+    torch.testing.assert_close(logits, expected)
+
+
+@pytest.mark.parametrize("head", ["shared", "per_domain"])
+def test_cosine_logits_are_cosines_of_the_own_domain_view(head):
+    module = _module(n_domains=3, body=Identity(4), head=head, logits="cosine")
+    module.eval()
+    h = torch.randn(3, 4) * 5
+    domain = torch.tensor([2, 0, 1])
+    with torch.no_grad():
+        logits = module(domain=domain, features=h)[LOGITS]
+        view = h * module.domain_masks()[domain]
+    weight = module.head.weight
+    weight = weight[domain] if head == "per_domain" else weight
+    torch.testing.assert_close(logits, _cosines(view, weight))
+
+
+@pytest.mark.parametrize("use_mask", [True, False])
+def test_per_domain_module_mixes_the_heads_for_an_unseen_domain(use_mask):
+    module = _module(
+        n_domains=3, body=Identity(4), head="per_domain", use_mask=use_mask
+    ).eval()
+    h = torch.randn(2, 4)
+    with torch.no_grad():
+        logits = module(domain=torch.tensor([-1, 1]), features=h)[LOGITS]
+        relevance = torch.sigmoid(module.domain_head(h[:1]))
+        weights = (relevance / relevance.sum())[0]
+        view = h[0]
+        if use_mask:
+            view = h[0] * (weights @ module.domain_masks())
+        W, b = module.head.weight, module.head.bias
+        mixed = sum(weights[j] * (W[j] @ view + b[j]) for j in range(3))
+    torch.testing.assert_close(logits[0], mixed)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"head": "mlp"}, "head must be 'shared' or 'per_domain', got 'mlp'."),
+        ({"logits": "mlp"}, "logits must be one of ('linear', 'cosine'), got 'mlp'."),
+        (
+            {"relevance": "oracle"},
+            "relevance must be 'learned' or 'dataset', got 'oracle'.",
+        ),
+    ],
+)
+def test_invalid_choices_are_named_in_the_error(params, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        _module(**params)
+
+
+def test_reprs_give_the_shapes():
+    assert repr(DomainMaskLayer(3, 4)) == (
+        "DomainMaskLayer(n_domains=3, width=4, tau_min=0.0025)"
+    )
+    assert repr(PerDomainLinear(4, 2, n_domains=3, cosine=True)) == (
+        "PerDomainLinear(in_features=4, out_features=2, n_domains=3, cosine=True)"
     )

@@ -1,5 +1,7 @@
 """SharpReCLModule: views, branches and prototypes."""
 
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -111,3 +113,146 @@ def test_projection_head_accepts_a_single_training_row():
     head = ProjectionHead(4, 3)
     assert head(torch.randn(1, 4)).shape == (1, 3)
     assert isinstance(head.norm, nn.BatchNorm1d)
+
+
+class FeatureBody(nn.Module):
+    """A linear map of ``features``; records the (stacked) features it was given."""
+
+    def __init__(self, n_features=5, width=4):
+        super().__init__()
+        self.linear = nn.Linear(n_features, width)
+        self.output_dim = width
+        self.calls = []
+
+    def forward(self, features):
+        self.calls.append(features)
+        return self.linear(features)
+
+
+class StateBody(nn.Module):
+    """Sums precomputed token states (B, T, H) under the mask; records its inputs."""
+
+    output_dim = 3
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def forward(self, token_states, attention_mask, **per_sample):
+        self.calls.append({"token_states": token_states, **per_sample})
+        return (token_states * attention_mask.unsqueeze(-1)).sum(1)
+
+
+def _token_inputs(ids):
+    ids = torch.tensor(ids)
+    return {"input_ids": ids, "attention_mask": (ids > 0).long()}
+
+
+def test_projection_head_normalises_a_training_batch_with_its_own_statistics():
+    torch.manual_seed(0)
+    head = ProjectionHead(4, 3).train()
+    inputs = torch.randn(6, 4) * 3 + 2
+    with torch.no_grad():
+        hidden = F.batch_norm(
+            head.hidden(inputs), None, None, head.norm.weight, head.norm.bias, True
+        )
+        expected = head.output(F.relu(hidden))
+    torch.testing.assert_close(head(inputs), expected)
+    # ... and updates the running statistics that evaluation will use.
+    assert head.norm.running_mean.abs().min() > 0
+
+
+def test_a_single_training_row_is_normalised_as_in_evaluation():
+    torch.manual_seed(0)
+    head = ProjectionHead(4, 3).train()
+    head(torch.randn(8, 4) * 3 + 2)  # running statistics away from (0, 1)
+    with torch.no_grad():  # a learned affine map, away from (1, 0)
+        head.norm.weight.copy_(torch.tensor([0.5, 2.0, 1.5, 3.0]))
+        head.norm.bias.copy_(torch.tensor([1.0, -1.0, 0.5, -0.5]))
+    row = torch.randn(1, 4)
+    running_mean = head.norm.running_mean.clone()
+    trained = head(row)
+    torch.testing.assert_close(head.norm.running_mean, running_mean)
+    torch.testing.assert_close(trained, head.eval()(row))
+
+
+def test_defaults_one_view_and_100_wide_projections_for_token_inputs():
+    module = SharpReCLModule(RecordingBody(), n_classes=2)
+    _, view_logits, projections, prototypes = module(**_token_inputs([[1, 2], [3, 0]]))
+    assert view_logits.shape == (2, 1, 2)
+    assert projections.shape == (2, 1, 100) and prototypes.shape == (2, 2, 100)
+
+
+def test_a_repeated_view_keeps_the_features_without_view_dropout():
+    body = FeatureBody()
+    module = SharpReCLModule(body, n_classes=2, repeat_view=True)
+    features = torch.randn(3, 5)
+    module(features=features)
+    assert torch.equal(body.calls[0], torch.cat([features, features]))
+
+
+def test_view_dropout_drops_features_at_its_rate_and_rescales_the_rest():
+    torch.manual_seed(0)
+    body = FeatureBody(n_features=16)
+    module = SharpReCLModule(body, n_classes=2, repeat_view=True, view_dropout=0.25)
+    module(features=torch.ones(8, 16))
+    first, repeated = body.calls[0].split(8)
+    assert torch.equal(first, torch.ones(8, 16))
+    kept = repeated != 0
+    assert 0 < kept.sum() < kept.numel()
+    torch.testing.assert_close(repeated[kept], torch.full_like(repeated[kept], 4 / 3))
+
+
+def test_view_dropout_leaves_token_ids_and_masks_of_a_repeated_view_alone():
+    body = RecordingBody()
+    module = SharpReCLModule(body, n_classes=2, repeat_view=True, view_dropout=0.5)
+    inputs = _token_inputs([[1, 2, 3], [4, 5, 0]])
+    module(**inputs)
+    input_ids, attention_mask = body.calls[0]
+    assert torch.equal(input_ids, inputs["input_ids"].repeat(2, 1))
+    assert torch.equal(attention_mask, inputs["attention_mask"].repeat(2, 1))
+
+
+def test_token_states_are_padded_along_the_token_axis_only():
+    body = StateBody()
+    module = SharpReCLModule(body, n_classes=2, projection_dim=3)
+    first = torch.arange(1.0, 19.0).reshape(2, 3, 3)
+    second = -torch.arange(1.0, 7.0).reshape(2, 1, 3)
+    lengths = torch.tensor([3, 2])
+    module(
+        token_states=first,
+        attention_mask=torch.ones(2, 3, dtype=torch.long),
+        lengths=lengths,
+        aug_token_states=second,
+        aug_attention_mask=torch.ones(2, 1, dtype=torch.long),
+        aug_lengths=torch.tensor([1, 1]),
+    )
+    stacked = body.calls[0]["token_states"]
+    assert stacked.shape == (4, 3, 3)
+    assert torch.equal(stacked[:2], first)
+    assert torch.equal(stacked[2:, :1], second)
+    assert not stacked[2:, 1:].any()
+    # Per-sample (1-D) inputs are concatenated as they are.
+    assert body.calls[0]["lengths"].tolist() == [3, 2, 1, 1]
+
+
+def test_with_cls_the_classifier_gives_the_logits_and_trains_the_body():
+    torch.manual_seed(0)
+    module = SharpReCLModule(MLPEncoder(5, (8,), dropout=0.0), 2, dropout=0.0)
+    features = torch.randn(4, 5)
+    logits = module(features=features)[0]
+    assert module.probe is None
+    torch.testing.assert_close(logits, module.classifier(module.body(features)))
+    logits.sum().backward()
+    assert all(p.grad.abs().sum() > 0 for p in module.body.parameters())
+
+
+def test_without_cl_neither_projection_head_is_built():
+    module = SharpReCLModule(MLPEncoder(5, (8,)), n_classes=2, use_cl=False)
+    assert module.feature_projection is None and module.prototype_projection is None
+
+
+def test_at_least_one_branch_error_message():
+    message = "At least one of use_cl and use_cls must be True."
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        SharpReCLModule(MLPEncoder(5, (8,)), 2, use_cl=False, use_cls=False)
