@@ -72,7 +72,9 @@ def mean_std(values, digits=3, suffix=""):
     values = np.asarray(values, dtype=float)
     if not len(values):
         return "–"
-    spread = values.std(ddof=1) if len(values) > 1 else 0.0
+    if len(values) == 1:  # no spread to show (a chunked run not finished)
+        return f"{values[0]:.{digits}f}{suffix} (one seed)"
+    spread = values.std(ddof=1)
     return f"{values.mean():.{digits}f} ± {spread:.{digits}f}{suffix}"
 
 
