@@ -38,7 +38,7 @@ from skimbtext.classifiers._dcmi import DCMIClassifier
 from skimbtext.datasets import load_benchmark, make_domain_imbalance
 from skimbtext.metrics import domain_roc_auc_score
 
-from . import _plots
+from . import _baselines, _plots
 from ._report import FitStore, figure_path, mean_std, torch_threads, write
 
 DATASET = "amazon_multi_domain"
@@ -93,15 +93,7 @@ PROFILES = {
     # The top 2 of MiniLM's 6 layers trained on a CPU (lower layers' token
     # states computed once per review), run in chunks: fits are stored one by one.
     "cpu-finetune": {
-        "settings": {
-            "trainable_layers": 2,
-            "max_length": 64,
-            "batch_size": 32,
-            "lr": 1e-4,
-            "max_epochs": 10,
-            "early_stopping": True,
-            "n_iter_no_change": 2,
-        },
+        "settings": dict(_baselines.PROFILES["cpu-finetune"]),
         "grid": [],
         "rows": {row: FINE_TUNED_ROWS[row] for row in ("DCMI", "D-AL", "MTL")},
         "unseen": False,

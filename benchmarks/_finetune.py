@@ -52,6 +52,7 @@ from skimbtext import TextClassifier, TextEmbedder
 from skimbtext.datasets import load_benchmark, make_imbalance
 from skimbtext.over_sampling import MISOSampler
 
+from . import _baselines
 from ._miso import _imbalanced_split
 from ._report import FitStore, mean_std, write
 
@@ -81,13 +82,11 @@ PROFILES = {
 }
 
 
+# The cpu-finetune profile of the method suites, but for the layers trained.
 QUALITY_SETTINGS = {
-    "max_length": 64,
-    "batch_size": 32,
-    "lr": 1e-4,
-    "max_epochs": 10,
-    "early_stopping": True,
-    "n_iter_no_change": 2,
+    name: value
+    for name, value in _baselines.PROFILES["cpu-finetune"].items()
+    if name != "trainable_layers"
 }
 QUALITY_ROWS = {"top 2 layers": 2, "full fine-tuning": None}
 QUALITY_DATA = ("trec ir=50", "sms_spam 1%")

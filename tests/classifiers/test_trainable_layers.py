@@ -116,23 +116,9 @@ def test_only_the_top_layers_and_heads_train(reviews, monkeypatch):
     assert changed == {"encoder.1"}  # the top layer only, every frozen one intact
 
 
-def test_lower_layers_run_once_per_distinct_text(reviews, monkeypatch):
-    texts_seen = []
-    lower_states = TransformerEncoder.lower_states
-
-    def counting(self, input_ids, attention_mask):
-        texts_seen.append(int(input_ids.shape[0]))
-        return lower_states(self, input_ids, attention_mask)
-
-    monkeypatch.setattr(TransformerEncoder, "lower_states", counting)
-    frame = reviews.iloc[:60]
-    texts = frame["text"].tolist() * 2  # every text twice
-    y = np.tile(frame["label"].to_numpy(), 2)
-    TextClassifier(**{**FAST, "max_epochs": 3}, trainable_layers=1).fit(texts, y)
-    assert sum(texts_seen) == len(set(texts))
-
-
-def test_both_sharprecl_views_are_computed_once(reviews, monkeypatch):
+@pytest.fixture
+def lower_state_rows(monkeypatch):
+    """Rows passed through the frozen lower layers, batch by batch."""
     rows = []
     lower_states = TransformerEncoder.lower_states
 
@@ -141,10 +127,22 @@ def test_both_sharprecl_views_are_computed_once(reviews, monkeypatch):
         return lower_states(self, input_ids, attention_mask)
 
     monkeypatch.setattr(TransformerEncoder, "lower_states", counting)
+    return rows
+
+
+def test_lower_layers_run_once_per_distinct_text(reviews, lower_state_rows):
+    frame = reviews.iloc[:60]
+    texts = frame["text"].tolist() * 2  # every text twice
+    y = np.tile(frame["label"].to_numpy(), 2)
+    TextClassifier(**{**FAST, "max_epochs": 3}, trainable_layers=1).fit(texts, y)
+    assert sum(lower_state_rows) == len(set(texts))
+
+
+def test_both_sharprecl_views_are_computed_once(reviews, lower_state_rows):
     clf = _fit(SharpReCLClassifier, reviews, n=60, trainable_layers=1, max_epochs=3)
     n_texts = len(set(reviews["text"].iloc[:60]))
     # Originals and augmented texts, each once: not once per epoch.
-    assert n_texts < sum(rows) <= 2 * n_texts
+    assert n_texts < sum(lower_state_rows) <= 2 * n_texts
     assert clf.n_epochs_ == 3
 
 
