@@ -113,7 +113,7 @@ class TransformerEncoder(nn.Module):
             hidden_states = layer(hidden_states, mask)
         return hidden_states
 
-    def forward(self, attention_mask, input_ids=None, hidden_states=None):
+    def forward(self, input_ids=None, attention_mask=None, hidden_states=None):
         if hidden_states is not None:
             if not self.cut:
                 raise ValueError(
