@@ -60,6 +60,27 @@ _SUPCON_LOG_Z = (
     "anchors is the same function"
 )
 
+_MASK_CAST = (
+    "float states times an integer 0/1 mask promote to the states' dtype: "
+    "the cast changes nothing"
+)
+_TOKEN_MASK_CAST = (
+    "the criterion's per-token losses are float32: a bool mask and its integer "
+    "count give the same float32 mean as the cast mask"
+)
+_INF = "float() reads the name in any case: '-INF' is -inf"
+_HEAD_AXIS = "on these 4-D (batch, head, position, channel) tensors axis +2 is -2"
+_INT_FILL = "torch.full makes int64 tensors from an integer fill, as dtype=torch.long"
+_NO_WORD_DROPOUT = (
+    "with word_dropout=0 no draw is below 0: nothing is dropped (the draw only "
+    "advances the generator)"
+)
+_FAKE_TARGET = "real=None is falsy like False: the generated samples' target is 0"
+_OFFSET_SIGN = (
+    "the MSE of source ± offset against source is the squared offset either way, "
+    "and so is its gradient"
+)
+
 #: Surviving mutants that cannot change behaviour: mutant name -> reason.
 EQUIVALENT = {
     "skimbtext.losses._common.x__gold_log_prob__mutmut_7": _DIM,
@@ -197,6 +218,63 @@ EQUIVALENT = {
         "skorch always passes training= to evaluation_step: the default is unused"
     ),
     "skimbtext._training.xǁTrainingNetǁinfer__mutmut_5": _NO_FIT_PARAMS,
+    "skimbtext.nn._miso.xǁTokenEncoderǁforward__mutmut_3": _DEVICE,
+    "skimbtext.nn._miso.xǁTokenEncoderǁforward__mutmut_5": _DEVICE,
+    "skimbtext.nn._miso.xǁTokenEncoderǁforward__mutmut_14": _MASK_CAST,
+    "skimbtext.nn._miso.xǁVectorEncoderǁforward__mutmut_9": _DEVICE,
+    "skimbtext.nn._miso.xǁVectorEncoderǁforward__mutmut_12": _DEVICE,
+    "skimbtext.nn._miso.xǁSemanticFusionǁattention__mutmut_35": _HEAD_AXIS,
+    "skimbtext.nn._miso.xǁSemanticFusionǁattention__mutmut_65": _HEAD_AXIS,
+    "skimbtext.nn._miso.xǁSemanticFusionǁattention__mutmut_45": _INF,
+    "skimbtext.nn._miso.xǁSemanticFusionǁforward__mutmut_25": _MASK_CAST,
+    "skimbtext.nn._miso.xǁMINECriticǁforward__mutmut_7": _LAST_AXIS,
+    "skimbtext.nn._miso.xǁMINECriticǁforward__mutmut_9": _LAST_AXIS,
+    "skimbtext.nn._miso.xǁTokenDecoderǁ__init____mutmut_27": (
+        "bias=None is falsy like False"
+    ),
+    "skimbtext.nn._miso.xǁTokenDecoderǁ_run__mutmut_43": _INF,
+    "skimbtext.nn._miso.xǁTokenDecoderǁ_free_running__mutmut_4": _INT_FILL,
+    "skimbtext.nn._miso.xǁTokenDecoderǁ_free_running__mutmut_8": _INT_FILL,
+    "skimbtext.nn._miso.xǁTokenDecoderǁ_free_running__mutmut_5": _DEVICE,
+    "skimbtext.nn._miso.xǁTokenDecoderǁ_free_running__mutmut_9": _DEVICE,
+    "skimbtext.nn._miso.xǁTokenDecoderǁrelaxed__mutmut_8": _LAST_AXIS,
+    "skimbtext.nn._miso.xǁTokenDecoderǁrelaxed__mutmut_9": _LAST_AXIS,
+    "skimbtext.nn._miso.xǁTokenDecoderǁgreedy__mutmut_10": _INF,
+    "skimbtext.nn._miso.xǁTokenDecoderǁgreedy__mutmut_20": _INF,
+    "skimbtext.nn._miso.xǁTokenDecoderǁgreedy__mutmut_43": _INF,
+    "skimbtext.nn._miso.xǁTokenDecoderǁgreedy__mutmut_76": _INF,
+    "skimbtext.nn._miso.xǁTokenDecoderǁgreedy__mutmut_34": _LAST_AXIS,
+    "skimbtext.nn._miso.xǁTokenDecoderǁgreedy__mutmut_79": _LAST_AXIS,
+    "skimbtext.nn._miso.x_repeated_ngram_mask__mutmut_6": _DEVICE,
+    "skimbtext.nn._miso.x_repeated_ngram_mask__mutmut_10": _DEVICE,
+    "skimbtext.nn._miso.x_repeated_ngram_mask__mutmut_36": _DEVICE,
+    "skimbtext.nn._miso.x_repeated_ngram_mask__mutmut_40": _DEVICE,
+    "skimbtext.nn._miso.xǁSequenceDiscriminatorǁ__init____mutmut_4": (
+        "bias=None is falsy like False"
+    ),
+    "skimbtext.nn._miso.xǁSequenceDiscriminatorǁforward__mutmut_11": _LAST_AXIS,
+    "skimbtext.nn._miso.xǁVectorDiscriminatorǁforward__mutmut_5": _LAST_AXIS,
+    "skimbtext.nn._miso.xǁMISONetworkǁfuse_pretrain__mutmut_34": _MASK_CAST,
+    "skimbtext.over_sampling._miso_training.xǁMISOTrainingNetǁ"
+    "initialize_optimizer__mutmut_18": _DEVICE,
+    "skimbtext.over_sampling._miso_training.xǁMISOTrainingNetǁ"
+    "initialize_optimizer__mutmut_21": _DEVICE,
+    "skimbtext.over_sampling._miso_training.xǁMISOTrainingNetǁ"
+    "_reconstruction__mutmut_12": _NO_WORD_DROPOUT,
+    "skimbtext.over_sampling._miso_training.xǁMISOTrainingNetǁ"
+    "_reconstruction__mutmut_16": _DEVICE,
+    "skimbtext.over_sampling._miso_training.xǁMISOTrainingNetǁ"
+    "_reconstruction__mutmut_18": _DEVICE,
+    "skimbtext.over_sampling._miso_training.xǁMISOTrainingNetǁ"
+    "_reconstruction__mutmut_48": _TOKEN_MASK_CAST,
+    "skimbtext.over_sampling._miso_training.xǁMISOTrainingNetǁ"
+    "_reconstruction__mutmut_63": _OFFSET_SIGN,
+    "skimbtext.over_sampling._miso_training.xǁMISOTrainingNetǁ"
+    "train_step__mutmut_7": _DEVICE,
+    "skimbtext.over_sampling._miso_training.xǁMISOTrainingNetǁ"
+    "_adversarial_step__mutmut_60": _FAKE_TARGET,
+    "skimbtext.over_sampling._miso_training.xǁMISOTrainingNetǁ"
+    "_adversarial_step__mutmut_78": _FAKE_TARGET,
 }
 
 COMMAND = "make mutation"
