@@ -81,8 +81,47 @@ _OFFSET_SIGN = (
     "and so is its gradient"
 )
 
+_ALREADY_OFF = (
+    "autocast disabled where it is not enabled: the same computation either way"
+)
+_PROMOTED = (
+    "a 16-bit gate times float32 states is promoted to float32, as the cast does"
+)
+_NORMALISED = (
+    "a constant factor of every weight cancels when the weights are scaled to sum "
+    "to the number of classes"
+)
+_FALSY = "allow_zero=None is falsy like False"
+
+_FLOAT64_WEIGHTS = (
+    "weights in their own dtype (float32 from the rebalancing callbacks) draw with "
+    "the same law and as repeatably; float64 only sums them more precisely"
+)
+_TIES = (
+    "any sort of equal lengths leaves them in an order drawn at random, since the "
+    "epoch's draw was a random permutation; numpy reads the kind in any case"
+)
+
 #: Surviving mutants that cannot change behaviour: mutant name -> reason.
 EQUIVALENT = {
+    "skimbtext._training.xǁRebalancingSamplerǁ__iter____mutmut_17": _FLOAT64_WEIGHTS,
+    "skimbtext._training.xǁRebalancingSamplerǁ__iter____mutmut_19": _FLOAT64_WEIGHTS,
+    "skimbtext._training.xǁRebalancingSamplerǁ_group_by_length__mutmut_15": _TIES,
+    "skimbtext._training.xǁRebalancingSamplerǁ_group_by_length__mutmut_17": _TIES,
+    "skimbtext._training.xǁRebalancingSamplerǁ_group_by_length__mutmut_20": _TIES,
+    "skimbtext.losses._dcmi.x_masked_view_similarity__mutmut_5": _ALREADY_OFF,
+    "skimbtext.losses._dcmi.x_masked_view_similarity__mutmut_19": _PROMOTED,
+    "skimbtext.losses._dcmi.x_masked_view_similarity__mutmut_37": _LAST_AXIS,
+    "skimbtext.losses._common.x__as_class_vector__mutmut_4": _DEVICE,
+    "skimbtext.losses._common.x__as_class_vector__mutmut_7": _DEVICE,
+    "skimbtext.losses._logit_adjusted.xǁLogitAdjustedLossǁ__init____mutmut_7": _FALSY,
+    "skimbtext.losses._class_balanced.x_effective_number_weights__mutmut_5": _FALSY,
+    "skimbtext.losses._class_balanced.x_effective_number_weights__mutmut_27": (
+        _NORMALISED
+    ),
+    "skimbtext.losses._class_balanced.x_effective_number_weights__mutmut_28": (
+        _NORMALISED
+    ),
     "skimbtext.losses._common.x__gold_log_prob__mutmut_7": _DIM,
     "skimbtext.losses._common.x__gold_log_prob__mutmut_9": _DIM,
     "skimbtext.losses._ldam.xǁLDAMLossǁ__init____mutmut_8": (

@@ -105,8 +105,58 @@ def test_sampler_groups_batches_by_length():
     assert list(grouped) != order
     grouped.weights = np.r_[np.zeros(202), 1.0]
     assert list(grouped) == [202] * 203  # rebalanced draws are grouped too
-    with pytest.raises(ValueError, match="lengths and batch_size go together"):
+    with pytest.raises(ValueError, match="^lengths and batch_size go together"):
         RebalancingSampler(3, torch.Generator(), lengths=[1, 2, 3])
+
+
+def _grouped_batches(sampler, batch_size):
+    order = list(sampler)
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def test_grouped_batches_are_slices_of_one_sorted_group():
+    # Two groups of 16 batches of 8 (the second one short): every batch, the
+    # short last one included, is a run of one group sorted longest first, so
+    # none mixes two groups.
+    lengths = np.random.default_rng(1).permutation(203) + 1  # all distinct
+    sampler = RebalancingSampler(
+        203, torch.Generator().manual_seed(0), lengths=lengths, batch_size=8
+    )
+    for batch in _grouped_batches(sampler, 8):
+        assert list(lengths[batch]) == sorted(lengths[batch], reverse=True)
+    # One group only: the short last batch holds its shortest texts.
+    sampler = RebalancingSampler(
+        20, torch.Generator().manual_seed(0), lengths=lengths[:20], batch_size=8
+    )
+    last = _grouped_batches(sampler, 8)[-1]
+    assert sorted(lengths[last]) == sorted(lengths[:20])[:4]
+
+
+def test_a_full_last_batch_is_shuffled_with_the_others():
+    # 16 full batches: none is held back, so the batch of the shortest texts is
+    # not always drawn last.
+    lengths = np.arange(128) + 1
+    sampler = RebalancingSampler(
+        128, torch.Generator().manual_seed(0), lengths=lengths, batch_size=8
+    )
+    last_batches = []
+    for epoch in range(4):
+        sampler.reseed(epoch)
+        last_batches.append(sorted(_grouped_batches(sampler, 8)[-1]))
+    assert any(batch != list(range(8)) for batch in last_batches)
+
+
+def test_grouped_batches_are_shuffled_by_the_samplers_generator_alone():
+    lengths = np.random.default_rng(0).integers(3, 60, size=100)
+    sampler = RebalancingSampler(
+        100, torch.Generator().manual_seed(0), lengths=lengths, batch_size=8
+    )
+    orders = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        sampler.reseed(0)
+        orders.append(list(sampler))
+    assert orders[0] == orders[1]
 
 
 def test_small_weights_are_not_floored():

@@ -82,3 +82,12 @@ def test_gold_probability_rounding_to_one_gives_zero_loss_and_tiny_gradient():
     assert value.item() == 0.0
     assert torch.isfinite(logits.grad).all()
     assert logits.grad.abs().max().item() < 1e-20
+
+
+def test_alpha_may_switch_a_class_off():
+    # Class weights may be 0 (a class left out of the loss); only negative
+    # weights are refused.
+    loss = FocalLoss(gamma=1.5, alpha=[0.0, 1.0, 1.0], reduction="none")
+    losses = loss(LOGITS, TARGET)
+    assert torch.all(losses[TARGET == 0] == 0)
+    assert torch.all(losses[TARGET != 0] > 0)

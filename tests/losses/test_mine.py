@@ -44,6 +44,17 @@ def test_corrected_bound_has_the_plain_value_and_ema_gradient():
     torch.testing.assert_close(joint.grad, torch.full((4,), 0.25))
 
 
+def test_a_moving_average_below_one_divides_the_gradient_as_it_is():
+    # Marginal scores below 0 give E[e^T] < 1: the floor on the average only
+    # guards against 0, it does not round the average up to 1.
+    bound = MINEBound()
+    marginal = torch.full((4,), math.log(0.25), requires_grad=True)
+    bound(torch.zeros(4), marginal).backward()
+    assert bound.running_mean.item() == pytest.approx(0.25)
+    # e^x / (n · running mean) = 0.25 / (4 · 0.25).
+    torch.testing.assert_close(marginal.grad, torch.full((4,), -0.25))
+
+
 def test_eval_mode_leaves_the_moving_average_alone():
     bound = MINEBound().eval()
     bound(torch.ones(3), torch.zeros(3))
