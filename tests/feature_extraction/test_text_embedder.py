@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,6 +70,20 @@ def test_bad_input_is_named():
         embedder.fit(["fine", None])
     with pytest.raises(ValueError, match="max_length"):
         TextEmbedder(max_length=0).fit(["x"])
+
+
+REFERENCE = Path(__file__).parents[1] / "data" / "minilm_sentence_transformers.npz"
+
+
+def test_minilm_matches_stored_sentence_transformers_vectors():
+    # Unit vectors written by sentence-transformers 6.3.0's SentenceTransformer
+    # on the bundled all-MiniLM-L6-v2 (normalize_embeddings=True): our mean
+    # pooling must give the same directions, with or without that package.
+    stored = np.load(REFERENCE)
+    texts = stored["texts"].tolist()
+    ours = TextEmbedder(encoder="minilm", device="cpu").fit(texts).transform(texts)
+    ours /= np.linalg.norm(ours, axis=1, keepdims=True)
+    np.testing.assert_allclose(ours, stored["vectors"], atol=1e-5)
 
 
 def test_minilm_mean_pooling_matches_sentence_transformers():
