@@ -70,6 +70,9 @@ ROWS = {
 FINE_TUNED_ROWS = {
     "DCMI": {"params": {}},
     "DCMI lambda_con=0": {"params": {"lambda_con": 0.0}},
+    "DCMI lambda_con=0, training schedule": {
+        "params": {"lambda_con": 0.0, "tau_schedule": "training"}
+    },
     "DCMI one lr (paper: head_lr=mask_lr=3e-5)": {
         "params": {"head_lr": 3e-5, "mask_lr": 3e-5}
     },
@@ -95,7 +98,10 @@ PROFILES = {
     "cpu-finetune": {
         "settings": dict(_baselines.PROFILES["cpu-finetune"]),
         "grid": [],
-        "rows": {row: FINE_TUNED_ROWS[row] for row in ("DCMI", "D-AL", "MTL")},
+        "rows": {
+            row: FINE_TUNED_ROWS[row]
+            for row in ("DCMI", "DCMI lambda_con=0, training schedule", "D-AL", "MTL")
+        },
         "unseen": False,
         "chunked": True,
     },
