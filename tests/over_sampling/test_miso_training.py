@@ -179,23 +179,28 @@ def test_each_phase_records_its_losses_and_moves_its_parameters(phase, losses, m
         assert step["loss"].item() == pytest.approx(-(record["mi_q"] + record["mi_k"]))
 
 
-def test_pretraining_reconstructs_each_side_from_its_own_encoding():
-    net = _net()
-    module, inputs = net.module_, _text_inputs()
+def _hand_reconstruction(module, inputs, fusion):
+    """Both sides' token losses, the minority decoder reading ``fusion``'s states."""
     with torch.no_grad():
         query, query_mask = module.encode(inputs)
         key, key_mask = module.encode(inputs, prefix="majority_")
-        stand_in = module.fuse_pretrain(query, query_mask, key, key_mask)
+        fused = fusion(query, query_mask, key, key_mask)
         minority = module.minority_decoder(
-            *module.minority_condition(*stand_in), inputs["input_ids"][:, :-1]
+            *module.minority_condition(*fused), inputs["input_ids"][:, :-1]
         )
         majority = module.majority_decoder(
             *module.majority_condition(key, key_mask),
             inputs["majority_input_ids"][:, :-1],
         )
-    expected = _token_loss(minority, inputs["input_ids"]) + _token_loss(
+    return _token_loss(minority, inputs["input_ids"]) + _token_loss(
         majority, inputs["majority_input_ids"]
     )
+
+
+def test_pretraining_reconstructs_each_side_from_its_own_encoding():
+    net = _net()
+    module, inputs = net.module_, _text_inputs()
+    expected = _hand_reconstruction(module, inputs, module.fuse_pretrain)
     step, record = _step(net, "pretrain", inputs)
     assert step["loss"].item() == pytest.approx(expected.item(), rel=1e-5)
     assert record["reconstruction"] == pytest.approx(expected.item(), rel=1e-5)
@@ -204,20 +209,7 @@ def test_pretraining_reconstructs_each_side_from_its_own_encoding():
 def test_adversarial_reconstruction_reads_the_fused_and_the_majority_states():
     net = _net()
     module, inputs = net.module_, _text_inputs()
-    with torch.no_grad():
-        query, query_mask = module.encode(inputs)
-        key, key_mask = module.encode(inputs, prefix="majority_")
-        fused = module.fuse(query, query_mask, key, key_mask)
-        minority = module.minority_decoder(
-            *module.minority_condition(*fused), inputs["input_ids"][:, :-1]
-        )
-        majority = module.majority_decoder(
-            *module.majority_condition(key, key_mask),
-            inputs["majority_input_ids"][:, :-1],
-        )
-    expected = _token_loss(minority, inputs["input_ids"]) + _token_loss(
-        majority, inputs["majority_input_ids"]
-    )
+    expected = _hand_reconstruction(module, inputs, module.fuse)
     _, record = _step(net, "adversarial", inputs)
     assert record["reconstruction"] == pytest.approx(expected.item(), rel=1e-5)
 
