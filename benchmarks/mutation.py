@@ -92,6 +92,7 @@ _NORMALISED = (
     "to the number of classes"
 )
 _FALSY = "allow_zero=None is falsy like False"
+_NO_BIAS = "bias=None is falsy like False"
 
 _FLOAT64_WEIGHTS = (
     "weights in their own dtype (float32 from the rebalancing callbacks) draw with "
@@ -124,9 +125,7 @@ EQUIVALENT = {
     ),
     "skimbtext.losses._common.x__gold_log_prob__mutmut_7": _DIM,
     "skimbtext.losses._common.x__gold_log_prob__mutmut_9": _DIM,
-    "skimbtext.losses._ldam.xǁLDAMLossǁ__init____mutmut_8": (
-        "allow_zero=None is falsy like False"
-    ),
+    "skimbtext.losses._ldam.xǁLDAMLossǁ__init____mutmut_8": _FALSY,
     "skimbtext.losses._mine.x_shuffle_marginal__mutmut_4": _DEVICE,
     "skimbtext.losses._mine.x_shuffle_marginal__mutmut_7": _DEVICE,
     "skimbtext.losses._mine.x_shuffle_marginal__mutmut_11": _DEVICE,
@@ -175,9 +174,7 @@ EQUIVALENT = {
     "skimbtext.losses._sharprecl.x_supervised_contrastive_loss__mutmut_28": (
         _SUPCON_LOG_Z
     ),
-    "skimbtext.losses._sharprecl.xǁSharpReCLLossǁ__init____mutmut_23": (
-        "allow_zero=None is falsy like False"
-    ),
+    "skimbtext.losses._sharprecl.xǁSharpReCLLossǁ__init____mutmut_23": _FALSY,
     "skimbtext.losses._sharprecl.xǁSharpReCLLossǁcontrastive_loss__mutmut_20": _DEVICE,
     "skimbtext.losses._sharprecl.xǁSharpReCLLossǁcontrastive_loss__mutmut_22": _DEVICE,
     "skimbtext.losses._dcmi.x_soft_contrastive_loss__mutmut_14": _LAST_AXIS,
@@ -268,9 +265,7 @@ EQUIVALENT = {
     "skimbtext.nn._miso.xǁSemanticFusionǁforward__mutmut_25": _MASK_CAST,
     "skimbtext.nn._miso.xǁMINECriticǁforward__mutmut_7": _LAST_AXIS,
     "skimbtext.nn._miso.xǁMINECriticǁforward__mutmut_9": _LAST_AXIS,
-    "skimbtext.nn._miso.xǁTokenDecoderǁ__init____mutmut_27": (
-        "bias=None is falsy like False"
-    ),
+    "skimbtext.nn._miso.xǁTokenDecoderǁ__init____mutmut_27": _NO_BIAS,
     "skimbtext.nn._miso.xǁTokenDecoderǁ_run__mutmut_43": _INF,
     "skimbtext.nn._miso.xǁTokenDecoderǁ_free_running__mutmut_4": _INT_FILL,
     "skimbtext.nn._miso.xǁTokenDecoderǁ_free_running__mutmut_8": _INT_FILL,
@@ -288,9 +283,7 @@ EQUIVALENT = {
     "skimbtext.nn._miso.x_repeated_ngram_mask__mutmut_10": _DEVICE,
     "skimbtext.nn._miso.x_repeated_ngram_mask__mutmut_36": _DEVICE,
     "skimbtext.nn._miso.x_repeated_ngram_mask__mutmut_40": _DEVICE,
-    "skimbtext.nn._miso.xǁSequenceDiscriminatorǁ__init____mutmut_4": (
-        "bias=None is falsy like False"
-    ),
+    "skimbtext.nn._miso.xǁSequenceDiscriminatorǁ__init____mutmut_4": _NO_BIAS,
     "skimbtext.nn._miso.xǁSequenceDiscriminatorǁforward__mutmut_11": _LAST_AXIS,
     "skimbtext.nn._miso.xǁVectorDiscriminatorǁforward__mutmut_5": _LAST_AXIS,
     "skimbtext.nn._miso.xǁMISONetworkǁfuse_pretrain__mutmut_34": _MASK_CAST,

@@ -80,10 +80,16 @@ def test_sampler_is_reproducible_from_its_generator_and_reseeds_per_epoch():
     assert list(first) == [9] * 10  # weighted draws, with replacement
 
 
+def _batches(order, batch_size):
+    """The training batches a DataLoader cuts from the sampler's ``order``."""
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
 def _padding(order, lengths, batch_size):
     """Padded token positions of the batches of ``order``."""
-    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    return sum(max(lengths[b]) * len(b) - sum(lengths[b]) for b in batches)
+    return sum(
+        max(lengths[b]) * len(b) - sum(lengths[b]) for b in _batches(order, batch_size)
+    )
 
 
 def test_sampler_groups_batches_by_length():
@@ -94,8 +100,7 @@ def test_sampler_groups_batches_by_length():
     plain = RebalancingSampler(203, torch.Generator().manual_seed(0))
     order = list(grouped)
     assert sorted(order) == list(range(203))  # still a permutation
-    batches = [order[i : i + 8] for i in range(0, 203, 8)]
-    assert len(batches[-1]) == 203 % 8  # the short batch stays last
+    batches = _batches(order, 8)
     # Each batch comes from one sorted group: its lengths are close together.
     assert _padding(order, lengths, 8) < _padding(list(plain), lengths, 8) / 4
     # Batches are shuffled, not in length order, and epochs differ.
@@ -109,11 +114,6 @@ def test_sampler_groups_batches_by_length():
         RebalancingSampler(3, torch.Generator(), lengths=[1, 2, 3])
 
 
-def _grouped_batches(sampler, batch_size):
-    order = list(sampler)
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-
-
 def test_grouped_batches_are_slices_of_one_sorted_group():
     # Two groups of 16 batches of 8 (the second one short): every batch, the
     # short last one included, is a run of one group sorted longest first, so
@@ -122,13 +122,13 @@ def test_grouped_batches_are_slices_of_one_sorted_group():
     sampler = RebalancingSampler(
         203, torch.Generator().manual_seed(0), lengths=lengths, batch_size=8
     )
-    for batch in _grouped_batches(sampler, 8):
+    for batch in _batches(list(sampler), 8):
         assert list(lengths[batch]) == sorted(lengths[batch], reverse=True)
     # One group only: the short last batch holds its shortest texts.
     sampler = RebalancingSampler(
         20, torch.Generator().manual_seed(0), lengths=lengths[:20], batch_size=8
     )
-    last = _grouped_batches(sampler, 8)[-1]
+    last = _batches(list(sampler), 8)[-1]
     assert sorted(lengths[last]) == sorted(lengths[:20])[:4]
 
 
@@ -142,7 +142,7 @@ def test_a_full_last_batch_is_shuffled_with_the_others():
     last_batches = []
     for epoch in range(4):
         sampler.reseed(epoch)
-        last_batches.append(sorted(_grouped_batches(sampler, 8)[-1]))
+        last_batches.append(sorted(_batches(list(sampler), 8)[-1]))
     assert any(batch != list(range(8)) for batch in last_batches)
 
 

@@ -393,18 +393,17 @@ def test_known_domains_need_no_domain_weights():
         torch.testing.assert_close(mode(x, domain, None), expected)
 
 
+def _cosines(features, weight):
+    """Cosine of every row of features with every row of weight (per row if 3-D)."""
+    return F.cosine_similarity(features[:, None, :], weight, dim=-1)
+
+
 def test_cosine_per_domain_head_gives_the_cosine_with_the_domain_head():
     torch.manual_seed(0)
     head = PerDomainLinear(4, 2, n_domains=2, cosine=True)
     x = torch.randn(3, 4) * 10
     domain = torch.tensor([0, 1, 0])
-    expected = F.cosine_similarity(x[:, None, :], head.weight[domain], dim=-1)
-    torch.testing.assert_close(head(x, domain, None), expected)
-
-
-def _cosines(features, weight):
-    """Cosine of every row of features with every row of weight (per row if 3-D)."""
-    return F.cosine_similarity(features[:, None, :], weight, dim=-1)
+    torch.testing.assert_close(head(x, domain, None), _cosines(x, head.weight[domain]))
 
 
 def test_per_domain_module_classifies_with_the_head_of_each_domain():
