@@ -12,6 +12,22 @@ def _check_rate(name, value):
     return float(value)
 
 
+def _text_generator(random_state, text):
+    """The generator of one text's augmentation: a pure function of an int
+    ``random_state`` and the text, or drawn from a RandomState or fresh entropy."""
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(2**31 - 1))
+    if isinstance(random_state, Integral) and random_state >= 0:
+        text_key = zlib.crc32(text.encode("utf-8", errors="surrogatepass"))
+        return np.random.default_rng([int(random_state), text_key])
+    raise ValueError(
+        "random_state must be a non-negative int, a RandomState instance or "
+        f"None, got {random_state!r}."
+    )
+
+
 class RandomDeletionSwap:
     """Delete random words, then swap random word pairs: a text's second view.
 
@@ -60,19 +76,6 @@ class RandomDeletionSwap:
         self.swap_rate = swap_rate
         self.random_state = random_state
 
-    def _generator(self, text):
-        if self.random_state is None:
-            return np.random.default_rng()
-        if isinstance(self.random_state, np.random.RandomState):
-            return np.random.default_rng(self.random_state.randint(2**31 - 1))
-        if isinstance(self.random_state, Integral) and self.random_state >= 0:
-            text_key = zlib.crc32(text.encode("utf-8", errors="surrogatepass"))
-            return np.random.default_rng([int(self.random_state), text_key])
-        raise ValueError(
-            "random_state must be a non-negative int, a RandomState instance or "
-            f"None, got {self.random_state!r}."
-        )
-
     def __call__(self, text):
         """Return the augmented ``text``."""
         deletion_rate = _check_rate("deletion_rate", self.deletion_rate)
@@ -80,7 +83,7 @@ class RandomDeletionSwap:
         words = text.split()
         if not words:
             return text
-        rng = self._generator(text)
+        rng = _text_generator(self.random_state, text)
         kept = rng.random(len(words)) >= deletion_rate
         if not kept.any():
             kept[rng.integers(len(words))] = True

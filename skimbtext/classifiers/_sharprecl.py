@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _num_samples, check_array
 
-from ..augmentation import RandomDeletionSwap, augment_texts
+from ..augmentation import RandomDeletionSwap, WordSubstitution, augment_texts
 from ..callbacks._sharprecl import SyntheticShareSchedule
 from ..losses._sharprecl import SharpReCLLoss
 from ..nn._sharprecl import SECOND_VIEW_PREFIX, SharpReCLModule
@@ -15,7 +15,7 @@ from ..utils import check_texts
 from ._base import LOSS_CONSTRAINTS, BaseTextClassifier
 from ._docstrings import fill_shared_parameters
 
-TEXT_AUGMENTATIONS = {"deletion_swap"}
+TEXT_AUGMENTATIONS = {"deletion_swap", "substitution"}
 
 
 @fill_shared_parameters
@@ -94,11 +94,15 @@ class SharpReCLClassifier(BaseTextClassifier):
         ``"focal"``, ``"dice"``, ``"ldam"`` (uses a cosine head),
         ``"class_balanced"``, or an ``nn.Module`` class taking
         ``(logits, target)``.
-    augmentation : {"deletion_swap", "dropout"}, callable or None, \
-default="deletion_swap"
+    augmentation : {"deletion_swap", "substitution", "dropout"}, callable or \
+None, default="deletion_swap"
         How the second view is made. ``"deletion_swap"``: random word deletion
         then random swaps (:class:`~skimbtext.augmentation.RandomDeletionSwap`),
-        generated once per fit and seeded from ``random_state``. ``"dropout"``:
+        generated once per fit and seeded from ``random_state``.
+        ``"substitution"``: the paper's kind of view, words replaced by their
+        neighbours in ``encoder``'s embedding table
+        (:class:`~skimbtext.augmentation.WordSubstitution`), likewise once per
+        fit and seeded. ``"dropout"``:
         the same input twice, the views differing by dropout noise (SimCSE). A
         callable ``str -> str`` is applied to every training text once per fit.
         The augmented texts are embedded (``trainable_layers=0``) or passed
@@ -341,6 +345,8 @@ default="deletion_swap"
         augmentation = self.augmentation
         if augmentation == "deletion_swap":
             augmentation = RandomDeletionSwap(random_state=self._seed)
+        elif augmentation == "substitution":
+            augmentation = WordSubstitution(self.encoder, random_state=self._seed)
         return self._encode_texts(augment_texts(texts, augmentation))
 
     def _precomputed_view(self, X, texts, X_aug):

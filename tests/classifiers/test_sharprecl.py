@@ -8,6 +8,7 @@ from imblearn.pipeline import Pipeline
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GridSearchCV
 
+from skimbtext.augmentation import WordSubstitution
 from skimbtext.classifiers import TextClassifier
 from skimbtext.classifiers._sharprecl import SharpReCLClassifier
 from skimbtext.datasets import make_imbalance
@@ -90,6 +91,20 @@ def test_callable_and_precomputed_second_views(reviews, tiny):
     )
     with pytest.raises(ValueError, match="one text per sample"):
         SharpReCLClassifier(**tiny).fit(texts, labels, X_aug=texts[:10])
+
+
+def test_substitution_view_is_word_substitution_seeded_by_the_fit(reviews, tiny):
+    texts, labels = list(reviews["text"][:48]), reviews["label"][:48]
+    clf = SharpReCLClassifier(augmentation="substitution", **tiny).fit(texts, labels)
+    augment = WordSubstitution("tiny-bert", random_state=clf._seed)
+    views = [augment(text) for text in texts]
+    assert sum(v != t for v, t in zip(views, texts)) > len(texts) // 2
+    precomputed = SharpReCLClassifier(augmentation=None, **tiny).fit(
+        texts, labels, X_aug=views
+    )
+    np.testing.assert_allclose(
+        precomputed.predict_proba(texts), clf.predict_proba(texts), atol=1e-6
+    )
 
 
 def test_dropout_view_on_text_and_frozen_embeddings(reviews, tmp_path, tiny):
