@@ -76,6 +76,8 @@ SCOPES = {
             # SharpReCL's contrastive branch over a plain cross-entropy
             # classifier: on fine-tuned TREC, logit adjustment hurts CE.
             "SharpReCL, CE branch": {"loss": "ce"},
+            # The paper's kind of second view (word substitution), offline.
+            "SharpReCL, substitution view": {"augmentation": "substitution"},
         },
     },
 }
