@@ -111,6 +111,10 @@ class TrainingNet(NeuralNet):
     field) times ``class_weight[y]``; the batch loss is
     ``sum(weight * loss) / sum(weight)``.
 
+    A module with a true ``reads_target`` attribute gets the batch's labels as
+    ``forward(..., target=...)`` in training and validation steps, never at
+    prediction (DCMI's label-agreement relevance uses them).
+
     Where it departs from skorch's ``NeuralNet``, for reliability:
 
     - **Interruption.** A ``KeyboardInterrupt`` during a batch (Ctrl-C) is
@@ -246,7 +250,21 @@ class TrainingNet(NeuralNet):
         with self._explain_out_of_memory(batch, f"training ({self._position()})"):
             return super().train_step(batch, **fit_params)
 
+    def _with_target(self, batch, fit_params):
+        """``fit_params`` plus the batch's labels as ``target`` for a module that
+        reads them (``reads_target``), e.g. DCMI's label-agreement relevance."""
+        if not getattr(self.module_, "reads_target", False):
+            return fit_params
+        _, yi = unpack_data(batch)
+        if yi is None:
+            return fit_params
+        return {**fit_params, "target": to_tensor(yi, device=self.device)}
+
+    def train_step_single(self, batch, **fit_params):
+        return super().train_step_single(batch, **self._with_target(batch, fit_params))
+
     def validation_step(self, batch, **fit_params):
+        fit_params = self._with_target(batch, fit_params)
         with self._explain_out_of_memory(batch, f"validation ({self._position()})"):
             return super().validation_step(batch, **fit_params)
 
@@ -307,3 +325,8 @@ class AcceleratedTrainingNet(AccelerateMixin, TrainingNet):
     The accelerator places the module, data and optimiser (``device=None``) and
     handles mixed precision, gradient accumulation and multi-process training.
     """
+
+    def train_step_single(self, batch, **fit_params):
+        # accelerate's training step comes first in the MRO: pass the labels
+        # to a module that reads them here too.
+        return super().train_step_single(batch, **self._with_target(batch, fit_params))

@@ -341,3 +341,35 @@ def test_out_of_memory_in_a_validation_step_says_where(monkeypatch):
         match=r"batch of 12 samples during validation \(epoch 1, batch 2\)",
     ):
         net.fit(X, y)
+
+
+class _TargetReader(nn.Linear):
+    """Records the labels ``forward`` is given, as a module that reads them."""
+
+    reads_target = True
+
+    def __init__(self):
+        super().__init__(2, 3)
+        self.seen = []
+
+    def forward(self, X, target=None):
+        self.seen.append(None if target is None else target.tolist())
+        return super().forward(X)
+
+
+def test_modules_that_read_labels_get_them_in_training_and_validation_only():
+    X, y = _blobs()
+    net = TrainingNet(
+        _TargetReader,
+        criterion=nn.CrossEntropyLoss(reduction="none"),
+        batch_size=60,
+        max_epochs=1,
+        train_split=lambda dataset, y=None: (dataset, dataset),
+        device="cpu",
+    ).fit(X, y)
+    training, validation = net.module_.seen
+    assert training == validation == y.tolist()
+    net.predict(X)
+    assert net.module_.seen[-1] is None
+    # A module without the attribute is called as before (no ``target``).
+    _net(max_epochs=1, train_split=None).fit(X, y)

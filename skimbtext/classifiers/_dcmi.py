@@ -15,7 +15,7 @@ from skorch.utils import to_tensor
 from ..callbacks._dcmi import DomainMaskAnnealing
 from ..encoders import EncodedDataset
 from ..losses._dcmi import DCMILoss
-from ..nn._dcmi import DCMIModule
+from ..nn._dcmi import RELEVANCES, DCMIModule
 from ._base import AUTO_LR_MLP, LOSS_CONSTRAINTS, BaseTextClassifier
 from ._docstrings import fill_shared_parameters
 
@@ -95,12 +95,17 @@ class DCMIClassifier(BaseTextClassifier):
     - a **supervised head** with dropout on the domain-aware representation
       ``h ⊙ m_j`` of the sample's own domain (``L_sup``);
     - a **domain head** (sigmoid, M outputs) on ``stop_grad(h)``, trained with
-      binary cross-entropy against the dataset domain (``L_dom``); its outputs are
-      the relevance ``a_i^j`` of a sample to every domain;
+      binary cross-entropy against the dataset domain (``L_dom``); in the paper
+      its outputs are the relevance ``a_i^j`` of a sample to every domain
+      (``relevance="learned"``);
     - a **soft contrastive loss** ``L_con`` between the relevance-weighted average
       of the views ``h ⊙ m_j`` of all domains and each of those views, on
       L2-normalised vectors, with the relevance as soft labels: knowledge is shared
-      with relevant domains and kept apart from irrelevant ones.
+      with relevant domains and kept apart from irrelevant ones. By default
+      (``relevance="agreement"``, beyond the paper) a domain is relevant to a
+      training sample when the supervised head, reading the sample through that
+      domain's mask, gives it its label: domains that agree share mask units,
+      domains that reverse each other keep theirs apart.
 
     The model minimises ``L_sup + lambda_dom * L_dom + lambda_con * L_con``.
     ``L_dom`` updates only the domain head; ``L_con`` updates the domain
@@ -123,6 +128,7 @@ class DCMIClassifier(BaseTextClassifier):
 
     **Ablations and baselines** (paper Tables 1 and 2) through the same API:
 
+    - DCMI as printed (relevance from the domain head): ``relevance="learned"``;
     - DCMI without ``L_dom``: ``relevance="dataset"``;
     - DCMI without ``L_dom`` and ``L_con``: ``relevance="dataset", lambda_con=0``;
     - without the mask layer, i.e. D-AL (domain-agnostic): ``use_mask=False``;
@@ -175,10 +181,23 @@ class DCMIClassifier(BaseTextClassifier):
         ``lambda_con`` together on validation data.
     use_mask : bool, default=True
         Use the domain mask layer; False gives domain-agnostic learning (D-AL).
-    relevance : {"learned", "dataset"}, default="learned"
-        Relevance used in ``L_con`` during training: the domain head's sigmoid
-        outputs, or the one-hot dataset domain (the ablation without ``L_dom``;
-        the domain head is then still trained, in isolation, for unseen domains).
+    relevance : {"agreement", "learned", "dataset"}, default="agreement"
+        Relevance used in ``L_con`` during training. ``"agreement"`` (beyond
+        the paper): a sample's relevance to another domain is the probability
+        that the supervised head gives the sample its label when it reads the
+        sample through that domain's mask (1 for its own domain). ``"learned"``
+        (the paper's): the domain head's sigmoid outputs. ``"dataset"``: the
+        one-hot dataset domain (the paper's ablation without ``L_dom``). The
+        domain head sees only ``h``, so it cannot tell a domain that reverses
+        the labels from one that agrees; agreement can, and ``L_con`` then lets
+        agreeing domains share mask units and keeps disagreeing ones apart.
+        Measured against ``"learned"`` (domain-macro AUC, every seed better):
+        MiniLM's top 2 layers trained on the Amazon reviews 0.840 against 0.830
+        (domains agree) and 0.783 against 0.767 (dvd and kitchen reversed);
+        frozen MiniLM features 0.791 against 0.785 and 0.709 against 0.698; the
+        numeric reversed-domain problem at lr 5e-5 0.928 against 0.885 (see the
+        user guide). Whatever the choice, the domain head is trained, in
+        isolation, and gives the relevance of domains unseen in ``fit``.
     head : {"shared", "per_domain"}, default="shared"
         One supervised head, or one per domain (MTL).
     head_dropout : float, default=0.5
@@ -303,7 +322,7 @@ class DCMIClassifier(BaseTextClassifier):
         "contrastive_temperature": [Interval(Real, 0, None, closed="neither")],
         "contrastive_updates_body": ["boolean"],
         "use_mask": ["boolean"],
-        "relevance": [StrOptions({"learned", "dataset"})],
+        "relevance": [StrOptions(set(RELEVANCES))],
         "head": [StrOptions({"shared", "per_domain"})],
         "head_dropout": [Interval(Real, 0, 1, closed="left")],
         **LOSS_CONSTRAINTS,
@@ -320,7 +339,7 @@ class DCMIClassifier(BaseTextClassifier):
         contrastive_temperature=1.0,
         contrastive_updates_body=False,
         use_mask=True,
-        relevance="learned",
+        relevance="agreement",
         head="shared",
         head_dropout=0.5,
         head_lr="auto",

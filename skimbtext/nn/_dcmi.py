@@ -212,6 +212,15 @@ class PerDomainLinear(nn.Module):
         logits = torch.bmm(weight, features.unsqueeze(-1)).squeeze(-1)
         return logits if bias is None else logits + bias
 
+    def each_domain(self, views):
+        """Logits of head ``j`` on view ``j``: ``views`` (B, M, d) → (B, M, C)."""
+        weight = self.weight
+        if self.cosine:
+            views = F.normalize(views, dim=-1)
+            weight = F.normalize(weight, dim=-1)
+        logits = torch.einsum("bmd,mcd->bmc", views, weight)
+        return logits if self.bias is None else logits + self.bias
+
     def extra_repr(self):
         n_domains, out_features, in_features = self.weight.shape
         return (
@@ -238,6 +247,8 @@ class _Encoded(NamedTuple):
 #: constant (B, M); dataset domain ids, -1 for a domain unseen in training (B,).
 #: A plain tuple, because skorch rebuilds tuple outputs element by element.
 OUTPUT_FIELDS = ("logits", "domain_logits", "view_similarity", "relevance", "domain")
+#: Sources of the relevance a_i^j (see :class:`DCMIModule`).
+RELEVANCES = ("learned", "dataset", "agreement")
 
 
 class DCMIModule(nn.Module):
@@ -247,8 +258,11 @@ class DCMIModule(nn.Module):
 
     1. ``h = body(**inputs)`` (width ``d``);
     2. domain logits ``domain_head(stop_grad(h))`` (only ``L_dom`` trains that head);
-    3. relevance :math:`a_i^j` = sigmoid of the domain logits (``relevance="learned"``)
-       or the one-hot dataset domain (``"dataset"``), detached;
+    3. relevance :math:`a_i^j` = sigmoid of the domain logits (``relevance="learned"``),
+       the one-hot dataset domain (``"dataset"``), or, in training
+       (``"agreement"``), the probability that the supervised head gives sample
+       ``i`` its label when it reads :math:`h_i \odot m_j` (1 for the sample's own
+       domain); detached;
     4. masks :math:`m_j = \sigma(v_j/\tau)` and the augmented view
        :math:`\bar h_i = \sum_j \bar a_i^j\, h_i \odot m_j`,
        :math:`\bar a_i^j = a_i^j / \sum_k a_i^k`;
@@ -275,9 +289,12 @@ class DCMIModule(nn.Module):
         Use the domain mask layer.
     head : {"shared", "per_domain"}, default="shared"
         One supervised head for all domains, or one per domain (MTL).
-    relevance : {"learned", "dataset"}, default="learned"
+    relevance : {"learned", "dataset", "agreement"}, default="learned"
         Source of the relevance of a seen-domain sample (unseen domains always use
-        the domain head).
+        the domain head). ``"agreement"`` needs the labels: ``forward`` reads
+        them as ``target`` (:class:`~skimbtext.TrainingNet` passes them in
+        training and validation when :attr:`reads_target`); without them it
+        falls back to the domain head.
     head_dropout : float, default=0.5
         Dropout before the supervised head.
     logits : {"linear", "cosine"}, default="linear"
@@ -322,9 +339,9 @@ class DCMIModule(nn.Module):
             raise ValueError(f"head must be 'shared' or 'per_domain', got {head!r}.")
         if logits not in LOGITS:
             raise ValueError(f"logits must be one of {LOGITS}, got {logits!r}.")
-        if relevance not in ("learned", "dataset"):
+        if relevance not in RELEVANCES:
             raise ValueError(
-                f"relevance must be 'learned' or 'dataset', got {relevance!r}."
+                f"relevance must be one of {RELEVANCES}, got {relevance!r}."
             )
         width = body.output_dim
         self.body = body
@@ -343,25 +360,51 @@ class DCMIModule(nn.Module):
             self.head = make_head(width, n_classes, logits)
         self.domain_head = nn.Linear(width, n_domains)
 
-    def _domain_relevance(self, domain_logits, domain):
-        """a_i^j, detached; unseen domains (-1) use the domain head."""
-        learned = torch.sigmoid(domain_logits).detach()
-        if self.relevance == "learned":
-            return learned
-        one_hot = domain[:, None] == torch.arange(self.n_domains, device=domain.device)
-        return torch.where((domain < 0)[:, None], learned, one_hot.to(learned.dtype))
+    @property
+    def reads_target(self):
+        """Whether ``forward`` uses the labels (``relevance="agreement"``)."""
+        return self.relevance == "agreement"
 
-    def _encode(self, domain, inputs):
+    def _domain_relevance(self, domain_logits, domain, given=None):
+        """a_i^j, detached: ``given`` for seen domains where there is one, else
+        (and always for unseen domains, -1) the domain head's."""
+        learned = torch.sigmoid(domain_logits).detach()
+        if given is None:
+            return learned
+        return torch.where((domain < 0)[:, None], learned, given.to(learned.dtype))
+
+    def _label_agreement(self, encoded, masks, target):
+        """p(y_i | h_i ⊙ m_j) under the supervised head, for every domain j."""
+        with torch.no_grad():
+            views = encoded.detach()[:, None, :] * masks
+            if isinstance(self.head, PerDomainLinear):
+                logits = self.head.each_domain(views)
+            else:
+                logits = self.head(views)
+            probabilities = torch.softmax(logits.float(), dim=-1)
+            index = target.long().view(-1, 1, 1).expand(-1, masks.shape[0], 1)
+            return probabilities.gather(-1, index).squeeze(-1)
+
+    def _encode(self, domain, inputs, target=None):
         """Shared part of forward: h, domain logits, relevance, gates, masks."""
         encoded = self.body(**inputs)
         domain_logits = self.domain_head(encoded.detach())
-        relevance = self._domain_relevance(domain_logits, domain)
+        own = domain[:, None] == torch.arange(self.n_domains, device=domain.device)
+        masks = None if self.domain_masks is None else self.domain_masks()
+        given = None
+        if self.relevance == "dataset":
+            given = own
+        elif self.reads_target and target is not None and masks is not None:
+            # Relevant: the domains whose view leads the head to the sample's
+            # label; the sample's own domain always.
+            agreement = self._label_agreement(encoded, masks, target)
+            given = torch.where(own, torch.ones_like(agreement), agreement)
+        relevance = self._domain_relevance(domain_logits, domain, given)
         domain_weights = relevance / relevance.sum(-1, keepdim=True)
-        if self.domain_masks is None:
+        if masks is None:
             return _Encoded(
                 encoded, domain_logits, relevance, domain_weights, None, None, None
             )
-        masks = self.domain_masks()
         anchor_gate = domain_weights.to(masks.dtype) @ masks
         own_gate = torch.where(
             (domain < 0)[:, None], anchor_gate, masks[domain.clamp_min(0)]
@@ -376,8 +419,8 @@ class DCMIModule(nn.Module):
             own_gate,
         )
 
-    def forward(self, domain, **inputs):
-        parts = self._encode(domain, inputs)
+    def forward(self, domain, target=None, **inputs):
+        parts = self._encode(domain, inputs, target)
         if parts.masks is None:
             # Every view is h itself: the cosines are 1.
             view_similarity = torch.ones_like(parts.relevance)

@@ -213,6 +213,44 @@ def test_dataset_relevance_is_one_hot_and_learned_for_unseen_domains():
     torch.testing.assert_close(relevance[2], torch.sigmoid(module.domain_head(h[2])))
 
 
+@pytest.mark.parametrize("head", ["shared", "per_domain"])
+def test_agreement_relevance_is_the_heads_probability_of_the_label(head):
+    module = _module(n_domains=3, body=Identity(4), relevance="agreement", head=head)
+    module.train()
+    h, domain, target = (
+        torch.randn(3, 4),
+        torch.tensor([2, 0, -1]),
+        torch.tensor([1, 0, 1]),
+    )
+    with torch.no_grad():
+        relevance = module(domain=domain, features=h, target=target)[RELEVANCE]
+        masks = module.domain_masks()
+        expected = torch.empty(3, 3)
+        for i in range(3):
+            for j in range(3):
+                view = (h[i] * masks[j])[None]
+                if head == "shared":
+                    logits = module.head(view)
+                else:  # head j reads domain j's view
+                    logits = view @ module.head.weight[j].T + module.head.bias[j]
+                expected[i, j] = torch.softmax(logits, -1)[0, target[i]]
+        learned = torch.sigmoid(module.domain_head(h))
+    assert module.reads_target
+    # own domain 1; other domains p(y | h ⊙ m_j); an unseen domain the domain head
+    torch.testing.assert_close(
+        relevance[0], torch.cat([expected[0, :2], torch.ones(1)])
+    )
+    torch.testing.assert_close(
+        relevance[1], torch.cat([torch.ones(1), expected[1, 1:]])
+    )
+    torch.testing.assert_close(relevance[2], learned[2])
+    # Without labels (prediction) the domain head gives every relevance.
+    with torch.no_grad():
+        unlabelled = module(domain=domain, features=h)[RELEVANCE]
+    torch.testing.assert_close(unlabelled, learned)
+    assert not _module(relevance="learned").reads_target
+
+
 def test_per_domain_heads_and_their_mixture_for_unseen_domains():
     torch.manual_seed(0)
     head = PerDomainLinear(4, 2, n_domains=3).eval()
@@ -274,8 +312,11 @@ def _grads(module):
 def _routing(loss_term, **params):
     module = _module(n_domains=3, width=6, **params).train()
     module.domain_masks.tau = 0.5
-    output = module(domain=torch.tensor([0, 1, 2, 1]), features=torch.randn(4, 5))
     target = torch.tensor([0, 1, 1, 0])
+    labels = {"target": target} if module.reads_target else {}
+    output = module(
+        domain=torch.tensor([0, 1, 2, 1]), features=torch.randn(4, 5), **labels
+    )
     DCMILoss().components(output, target)[loss_term].sum().backward()
     return _grads(module)
 
@@ -291,7 +332,7 @@ def _groups(grads):
     return groups
 
 
-@pytest.mark.parametrize("relevance", ["learned", "dataset"])
+@pytest.mark.parametrize("relevance", ["learned", "dataset", "agreement"])
 def test_supervised_loss_never_reaches_the_domain_head(relevance):
     groups = _groups(_routing("sup", relevance=relevance))
     assert all(_is_zero(g) for g in groups["domain_head"])
@@ -306,9 +347,11 @@ def test_domain_loss_updates_only_the_domain_head():
     assert all(_is_zero(g) for g in others)
 
 
+@pytest.mark.parametrize("relevance", ["learned", "agreement"])
 @pytest.mark.parametrize("head", ["shared", "per_domain"])
-def test_contrastive_loss_never_reaches_either_head(head):
-    groups = _groups(_routing("con", head=head))
+def test_contrastive_loss_never_reaches_either_head(head, relevance):
+    # With label agreement the head gives the relevance, as a constant.
+    groups = _groups(_routing("con", head=head, relevance=relevance))
     assert all(_is_zero(g) for g in groups["head"] + groups["domain_head"])
     assert all(not _is_zero(g) for g in groups["domain_masks"])
 
@@ -457,7 +500,8 @@ def test_per_domain_module_mixes_the_heads_for_an_unseen_domain(use_mask):
         ({"logits": "mlp"}, "logits must be one of ('linear', 'cosine'), got 'mlp'."),
         (
             {"relevance": "oracle"},
-            "relevance must be 'learned' or 'dataset', got 'oracle'.",
+            "relevance must be one of ('learned', 'dataset', 'agreement'), got "
+            "'oracle'.",
         ),
     ],
 )
