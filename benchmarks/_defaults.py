@@ -76,8 +76,10 @@ MULTI_DOMAIN_ROWS = {
         "baseline",
     ),
     "DCMIClassifier()": ({}, "method"),
-    "DCMIClassifier(contrastive_updates_body=True)": (
-        {"contrastive_updates_body": True},
+    "DCMIClassifier(relevance='learned')": ({"relevance": "learned"}, "reference"),
+    # The printed form: L_con through the encoder, relevance from the domain head.
+    "DCMIClassifier(contrastive_updates_body=True, relevance='learned')": (
+        {"contrastive_updates_body": True, "relevance": "learned"},
         "reference",
     ),
 }
