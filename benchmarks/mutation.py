@@ -197,15 +197,19 @@ EQUIVALENT = {
     ),
     "skimbtext.nn._dcmi.xǁPerDomainLinearǁforward__mutmut_44": _LAST_AXIS,
     "skimbtext.nn._dcmi.xǁPerDomainLinearǁforward__mutmut_45": _LAST_AXIS,
-    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_domain_relevance__mutmut_9": _DEVICE,
-    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_domain_relevance__mutmut_11": _DEVICE,
-    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_domain_relevance__mutmut_20": (
-        "torch.where promotes the bool one-hot to the learned relevance's dtype"
+    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_domain_relevance__mutmut_12": (
+        "torch.where promotes a bool one-hot to the learned relevance's dtype, "
+        "and the agreement is float32 already"
     ),
-    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_encode__mutmut_15": _LAST_AXIS,
-    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_encode__mutmut_32": (
+    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_encode__mutmut_7": _DEVICE,
+    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_encode__mutmut_9": _DEVICE,
+    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_encode__mutmut_51": _LAST_AXIS,
+    "skimbtext.nn._dcmi.xǁDCMIModuleǁ_encode__mutmut_67": (
         "the module's domain head and masks share its dtype, and under autocast "
         "matmul casts both operands itself"
+    ),
+    "skimbtext.nn._dcmi.xǁPerDomainLinearǁeach_domain__mutmut_24": (
+        "einsum takes upper-case subscripts as labels: the same contraction"
     ),
     "skimbtext.nn._sharprecl.xǁProjectionHeadǁforward__mutmut_20": (
         "F.batch_norm's training defaults to False"
@@ -230,7 +234,10 @@ EQUIVALENT = {
     "skimbtext._training.xǁTrainingNetǁget_loss__mutmut_36": _DEVICE,
     "skimbtext._training.xǁTrainingNetǁget_loss__mutmut_38": _DEVICE,
     "skimbtext._training.xǁTrainingNetǁtrain_step__mutmut_7": _NO_FIT_PARAMS,
-    "skimbtext._training.xǁTrainingNetǁvalidation_step__mutmut_7": _NO_FIT_PARAMS,
+    "skimbtext._training.xǁTrainingNetǁ_with_target__mutmut_4": (
+        "a missing reads_target defaulting to None is falsy like False"
+    ),
+    "skimbtext._training.xǁTrainingNetǁ_with_target__mutmut_17": _DEVICE,
     "skimbtext._training.xǁTrainingNetǁon_train_begin__mutmut_1": _BASE_HOOK,
     "skimbtext._training.xǁTrainingNetǁon_train_begin__mutmut_2": _BASE_HOOK,
     "skimbtext._training.xǁTrainingNetǁon_train_begin__mutmut_3": _BASE_HOOK,

@@ -373,3 +373,21 @@ def test_modules_that_read_labels_get_them_in_training_and_validation_only():
     assert net.module_.seen[-1] is None
     # A module without the attribute is called as before (no ``target``).
     _net(max_epochs=1, train_split=None).fit(X, y)
+
+
+def test_accelerated_training_passes_the_labels_too():
+    from accelerate import Accelerator
+
+    from skimbtext._training import AcceleratedTrainingNet
+
+    X, y = _blobs()
+    net = AcceleratedTrainingNet(
+        _TargetReader,
+        criterion=nn.CrossEntropyLoss(reduction="none"),
+        accelerator=Accelerator(cpu=True),
+        batch_size=60,
+        max_epochs=1,
+        train_split=None,
+        device=None,
+    ).fit(X, y)
+    assert net.module_.seen == [y.tolist()]

@@ -213,9 +213,12 @@ def test_dataset_relevance_is_one_hot_and_learned_for_unseen_domains():
     torch.testing.assert_close(relevance[2], torch.sigmoid(module.domain_head(h[2])))
 
 
+@pytest.mark.parametrize("logits", ["linear", "cosine"])
 @pytest.mark.parametrize("head", ["shared", "per_domain"])
-def test_agreement_relevance_is_the_heads_probability_of_the_label(head):
-    module = _module(n_domains=3, body=Identity(4), relevance="agreement", head=head)
+def test_agreement_relevance_is_the_heads_probability_of_the_label(head, logits):
+    module = _module(
+        n_domains=3, body=Identity(4), relevance="agreement", head=head, logits=logits
+    )
     module.train()
     h, domain, target = (
         torch.randn(3, 4),
@@ -230,10 +233,13 @@ def test_agreement_relevance_is_the_heads_probability_of_the_label(head):
             for j in range(3):
                 view = (h[i] * masks[j])[None]
                 if head == "shared":
-                    logits = module.head(view)
-                else:  # head j reads domain j's view
-                    logits = view @ module.head.weight[j].T + module.head.bias[j]
-                expected[i, j] = torch.softmax(logits, -1)[0, target[i]]
+                    scores = module.head(view)
+                elif logits == "linear":  # head j reads domain j's view
+                    scores = view @ module.head.weight[j].T + module.head.bias[j]
+                else:
+                    weight = F.normalize(module.head.weight[j], dim=-1)
+                    scores = F.normalize(view, dim=-1) @ weight.T
+                expected[i, j] = torch.softmax(scores, -1)[0, target[i]]
         learned = torch.sigmoid(module.domain_head(h))
     assert module.reads_target
     # own domain 1; other domains p(y | h ⊙ m_j); an unseen domain the domain head
