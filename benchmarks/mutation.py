@@ -208,9 +208,6 @@ EQUIVALENT = {
         "the module's domain head and masks share its dtype, and under autocast "
         "matmul casts both operands itself"
     ),
-    "skimbtext.nn._dcmi.xǁPerDomainLinearǁeach_domain__mutmut_24": (
-        "einsum takes upper-case subscripts as labels: the same contraction"
-    ),
     "skimbtext.nn._sharprecl.xǁProjectionHeadǁforward__mutmut_20": (
         "F.batch_norm's training defaults to False"
     ),

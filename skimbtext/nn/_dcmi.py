@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..losses._dcmi import masked_view_similarity
-from ._classifier import LOGITS, make_head
+from ._classifier import LOGITS, CosineLinear, make_head
 
 #: HAT clamps the argument of cosh in the gradient compensation at this value
 #: (Serrà et al. 2018; DCMI's first author's HAT-mask code): cosh(50) ~ 2.6e21
@@ -212,15 +212,6 @@ class PerDomainLinear(nn.Module):
         logits = torch.bmm(weight, features.unsqueeze(-1)).squeeze(-1)
         return logits if bias is None else logits + bias
 
-    def each_domain(self, views):
-        """Logits of head ``j`` on view ``j``: ``views`` (B, M, d) → (B, M, C)."""
-        weight = self.weight
-        if self.cosine:
-            views = F.normalize(views, dim=-1)
-            weight = F.normalize(weight, dim=-1)
-        logits = torch.einsum("bmd,mcd->bmc", views, weight)
-        return logits if self.bias is None else logits + self.bias
-
     def extra_repr(self):
         n_domains, out_features, in_features = self.weight.shape
         return (
@@ -249,6 +240,62 @@ class _Encoded(NamedTuple):
 OUTPUT_FIELDS = ("logits", "domain_logits", "view_similarity", "relevance", "domain")
 #: Sources of the relevance a_i^j (see :class:`DCMIModule`).
 RELEVANCES = ("learned", "dataset", "agreement")
+
+
+def masked_head_logits(encoded, masks, weight, bias=None, cosine=False):
+    r"""Logits of a linear or cosine head on every domain-aware view.
+
+    For the views :math:`\hat h_i^j = h_i \odot m_j`, the logit of class ``c`` is
+    :math:`\sum_k h_{ik} m_{jk} w_{ck}` (plus the bias), with :math:`w` the shared
+    head's weight or domain ``j``'s own. It is computed as one ``(B·C, d) @ (d, M)``
+    (shared head) or ``(B, d) @ (d, M·C)`` (one head per domain) product, never
+    building the ``(B, M, d)`` views: memory stays ``O(B·M·C + M·C·d)``. Cosine
+    heads divide by the norms of the views,
+    :math:`\lVert \hat h_i^j \rVert^2 = \sum_k h_{ik}^2 m_{jk}^2`, and use unit
+    weights, as :class:`~skimbtext.nn.CosineLinear` does.
+
+    Parameters
+    ----------
+    encoded : torch.Tensor of shape (B, d)
+        Encoder outputs ``h``.
+    masks : torch.Tensor of shape (M, d)
+        Domain masks ``m``.
+    weight : torch.Tensor of shape (C, d) or (M, C, d)
+        A shared head's weight, or one head's per domain (head ``j`` reads the
+        view of domain ``j``).
+    bias : torch.Tensor of shape (C,) or (M, C), optional
+    cosine : bool, default=False
+
+    Returns
+    -------
+    logits : torch.Tensor of shape (B, M, C)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbtext.nn._dcmi import masked_head_logits
+    >>> h, masks, weight = torch.randn(3, 4), torch.rand(2, 4), torch.randn(5, 4)
+    >>> views = h[:, None, :] * masks  # (3, 2, 4), built here only to compare
+    >>> torch.allclose(masked_head_logits(h, masks, weight), views @ weight.T,
+    ...                atol=1e-6)
+    True
+    """
+    if cosine:
+        weight = F.normalize(weight, dim=-1)
+    n_samples, n_domains = encoded.shape[0], masks.shape[0]
+    if weight.dim() == 2:  # shared: (h_i ⊙ w_c) · m_j
+        n_classes = weight.shape[0]
+        scaled = (encoded[:, None, :] * weight).reshape(-1, weight.shape[1])
+        logits = (scaled @ masks.T).reshape(n_samples, n_classes, n_domains)
+        logits = logits.transpose(1, 2)
+    else:  # one head per domain: h_i · (w_jc ⊙ m_j)
+        n_classes = weight.shape[1]
+        gated = (weight * masks[:, None, :]).reshape(-1, weight.shape[2])
+        logits = (encoded @ gated.T).reshape(n_samples, n_domains, n_classes)
+    if cosine:
+        norms = ((encoded * encoded) @ (masks * masks).T).sqrt()
+        return logits / norms.clamp_min(1e-12)[..., None]
+    return logits if bias is None else logits + bias
 
 
 class DCMIModule(nn.Module):
@@ -375,12 +422,16 @@ class DCMIModule(nn.Module):
 
     def _label_agreement(self, encoded, masks, target):
         """p(y_i | h_i ⊙ m_j) under the supervised head, for every domain j."""
+        head = self.head
+        cosine = getattr(head, "cosine", isinstance(head, CosineLinear))
         with torch.no_grad():
-            views = encoded.detach()[:, None, :] * masks
-            if isinstance(self.head, PerDomainLinear):
-                logits = self.head.each_domain(views)
-            else:
-                logits = self.head(views)
+            logits = masked_head_logits(
+                encoded.detach(),
+                masks,
+                head.weight,
+                getattr(head, "bias", None),
+                cosine=cosine,
+            )
             probabilities = torch.softmax(logits.float(), dim=-1)
             index = target.long().view(-1, 1, 1).expand(-1, masks.shape[0], 1)
             return probabilities.gather(-1, index).squeeze(-1)

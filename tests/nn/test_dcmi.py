@@ -20,6 +20,7 @@ from skimbtext.nn._dcmi import (
     DomainMaskLayer,
     PerDomainLinear,
     hat_compensation_factor,
+    masked_head_logits,
 )
 
 LOGITS, DOMAIN_LOGITS, SIMILARITY, RELEVANCE, DOMAIN = range(5)
@@ -255,6 +256,32 @@ def test_agreement_relevance_is_the_heads_probability_of_the_label(head, logits)
         unlabelled = module(domain=domain, features=h)[RELEVANCE]
     torch.testing.assert_close(unlabelled, learned)
     assert not _module(relevance="learned").reads_target
+
+
+@pytest.mark.parametrize("cosine", [False, True])
+@pytest.mark.parametrize("per_domain", [False, True])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_masked_head_logits_equal_the_head_on_explicit_views(
+    per_domain, cosine, with_bias
+):
+    torch.manual_seed(0)
+    h, masks = torch.randn(5, 4), torch.rand(3, 4)
+    weight = torch.randn(3, 2, 4) if per_domain else torch.randn(2, 4)
+    bias = (torch.randn(3, 2) if per_domain else torch.randn(2)) if with_bias else None
+    views = h[:, None, :] * masks  # (B, M, d)
+    w = F.normalize(weight, dim=-1) if cosine else weight
+    v = F.normalize(views, dim=-1) if cosine else views
+    if per_domain:
+        expected = torch.einsum("bmd,mcd->bmc", v, w)
+    else:
+        expected = v @ w.T
+    if bias is not None and not cosine:
+        expected = expected + bias
+    logits = masked_head_logits(h, masks, weight, bias, cosine=cosine)
+    torch.testing.assert_close(logits, expected)
+    if not cosine:  # linear is the default
+        default = masked_head_logits(h, masks, weight, bias)
+        torch.testing.assert_close(default, expected)
 
 
 def test_per_domain_heads_and_their_mixture_for_unseen_domains():
