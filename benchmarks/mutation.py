@@ -201,6 +201,8 @@ EQUIVALENT = {
         "torch.where promotes a bool one-hot to the learned relevance's dtype, "
         "and the agreement is float32 already"
     ),
+    "skimbtext.nn._dcmi.x_masked_head_logits__mutmut_80": _NORM_FLOOR,
+    "skimbtext.nn._dcmi.x_masked_head_logits__mutmut_81": _NORM_FLOOR,
     "skimbtext.nn._dcmi.xǁDCMIModuleǁ_encode__mutmut_7": _DEVICE,
     "skimbtext.nn._dcmi.xǁDCMIModuleǁ_encode__mutmut_9": _DEVICE,
     "skimbtext.nn._dcmi.xǁDCMIModuleǁ_encode__mutmut_51": _LAST_AXIS,

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..losses._dcmi import masked_view_similarity
+from ..losses._dcmi import _NORM_EPS, masked_view_similarity
 from ._classifier import LOGITS, CosineLinear, make_head
 
 #: HAT clamps the argument of cosh in the gradient compensation at this value
@@ -280,6 +280,17 @@ def masked_head_logits(encoded, masks, weight, bias=None, cosine=False):
     ...                atol=1e-6)
     True
     """
+    if torch.is_autocast_enabled(encoded.device.type):
+        # As in masked_view_similarity: squared norms and gated products lose
+        # most of their precision in 16-bit floats.
+        with torch.autocast(encoded.device.type, enabled=False):
+            return masked_head_logits(
+                encoded.float(),
+                masks.float(),
+                weight.float(),
+                None if bias is None else bias.float(),
+                cosine=cosine,
+            )
     if cosine:
         weight = F.normalize(weight, dim=-1)
     n_samples, n_domains = encoded.shape[0], masks.shape[0]
@@ -293,8 +304,8 @@ def masked_head_logits(encoded, masks, weight, bias=None, cosine=False):
         gated = (weight * masks[:, None, :]).reshape(-1, weight.shape[2])
         logits = (encoded @ gated.T).reshape(n_samples, n_domains, n_classes)
     if cosine:
-        norms = ((encoded * encoded) @ (masks * masks).T).sqrt()
-        return logits / norms.clamp_min(1e-12)[..., None]
+        norms = ((encoded * encoded) @ (masks * masks).T).clamp_min(_NORM_EPS**2)
+        return logits / norms.sqrt()[..., None]
     return logits if bias is None else logits + bias
 
 

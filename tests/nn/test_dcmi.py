@@ -282,6 +282,11 @@ def test_masked_head_logits_equal_the_head_on_explicit_views(
     if not cosine:  # linear is the default
         default = masked_head_logits(h, masks, weight, bias)
         torch.testing.assert_close(default, expected)
+    # Under 16-bit autocast the products still run in float32.
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = masked_head_logits(h, masks, weight, bias, cosine=cosine)
+    assert mixed.dtype == torch.float32
+    torch.testing.assert_close(mixed, expected)
 
 
 def test_per_domain_heads_and_their_mixture_for_unseen_domains():
