@@ -179,6 +179,21 @@ class DCMIClassifier(BaseTextClassifier):
         ``lambda_con=0.3`` against 0.78 by default), but how weak depends on the
         data and the number of domains: search ``contrastive_updates_body`` and
         ``lambda_con`` together on validation data.
+    contrastive_mask_updates : {"all", "own"}, default="all"
+        Which domain embeddings ``L_con`` of a sample updates. ``"all"`` (the
+        gradient of the paper's loss): every domain's, through the views of all
+        domains; a domain's mask then gets ``L_con`` gradient from the samples of
+        every domain but supervised gradient from its own samples only.
+        ``"own"`` (beyond the paper): only the sample's own domain's, the other
+        masks being constants in its loss (same loss values), so that a mask is
+        shaped by its own domain's samples. It helps when the encoder learns
+        slowly and a small domain disagrees with the large ones: on the numeric
+        reversed-domain problem at lr 5e-5, domain-macro AUC 0.959 against 0.928
+        (seeds 0–3; MTL 0.965). On the Amazon reviews with two domains reversed
+        it costs instead (0.721 against 0.732 on frozen MiniLM features, 0.766
+        against 0.783 with the top 2 layers trained; level with the domains
+        agreeing): there the other domains' samples push the smallest reversed
+        domain's mask away from theirs. See the user guide.
     use_mask : bool, default=True
         Use the domain mask layer; False gives domain-agnostic learning (D-AL).
     relevance : {"agreement", "learned", "dataset"}, default="agreement"
@@ -322,6 +337,7 @@ class DCMIClassifier(BaseTextClassifier):
         "tau_schedule": [StrOptions({"epoch", "training"})],
         "contrastive_temperature": [Interval(Real, 0, None, closed="neither")],
         "contrastive_updates_body": ["boolean"],
+        "contrastive_mask_updates": [StrOptions({"own", "all"})],
         "use_mask": ["boolean"],
         "relevance": [StrOptions(set(RELEVANCES))],
         "head": [StrOptions({"shared", "per_domain"})],
@@ -339,6 +355,7 @@ class DCMIClassifier(BaseTextClassifier):
         tau_schedule="epoch",
         contrastive_temperature=1.0,
         contrastive_updates_body=False,
+        contrastive_mask_updates="all",
         use_mask=True,
         relevance="agreement",
         head="shared",
@@ -413,6 +430,7 @@ class DCMIClassifier(BaseTextClassifier):
         self.tau_schedule = tau_schedule
         self.contrastive_temperature = contrastive_temperature
         self.contrastive_updates_body = contrastive_updates_body
+        self.contrastive_mask_updates = contrastive_mask_updates
         self.use_mask = use_mask
         self.relevance = relevance
         self.head = head
@@ -510,6 +528,7 @@ class DCMIClassifier(BaseTextClassifier):
             logits=self._logit_kind(),
             tau_min=self.tau_min,
             contrastive_updates_body=self.contrastive_updates_body,
+            contrastive_mask_updates=self.contrastive_mask_updates,
         )
 
     def _build_criterion(self):

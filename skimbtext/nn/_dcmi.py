@@ -220,6 +220,73 @@ class PerDomainLinear(nn.Module):
         )
 
 
+def _gated_cosine(encoded, gate, other_gate):
+    """Row-wise cosine of ``h ⊙ gate`` and ``h ⊙ other_gate`` (B, 1), in float32
+    with the norm floor of :func:`~skimbtext.losses.masked_view_similarity`."""
+    with torch.autocast(encoded.device.type, enabled=False):
+        dtype = torch.promote_types(encoded.dtype, torch.float32)
+        a = encoded.to(dtype) * gate.to(dtype)
+        b = encoded.to(dtype) * other_gate.to(dtype)
+
+        def norm(x):
+            return (x * x).sum(-1, keepdim=True).clamp_min(_NORM_EPS**2).sqrt()
+
+        return (a * b).sum(-1, keepdim=True) / (norm(a) * norm(b))
+
+
+def own_domain_view_similarity(encoded, masks, domain_weights, domain):
+    r""":func:`~skimbtext.losses.masked_view_similarity` whose gradient reaches
+    each sample's own domain mask only.
+
+    The values are those of ``masked_view_similarity(encoded, masks,
+    domain_weights @ masks)``. In the gradient, sample ``i`` of domain
+    :math:`j_i` sees every other mask as a constant, in its augmented view
+    :math:`\bar h_i = h_i \odot \sum_j w_{ij} m_j` and in the views
+    :math:`h_i \odot m_j`: the mask of a domain is shaped by its own samples,
+    however many the other domains have. A sample of an unseen domain
+    (``domain = -1``) reaches no mask.
+
+    Parameters
+    ----------
+    encoded : torch.Tensor of shape (B, d)
+    masks : torch.Tensor of shape (M, d)
+    domain_weights : torch.Tensor of shape (B, M)
+        Weights of the augmented view (normalised relevance).
+    domain : torch.Tensor of shape (B,)
+
+    Returns
+    -------
+    similarity : torch.Tensor of shape (B, M)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skimbtext.losses import masked_view_similarity
+    >>> from skimbtext.nn._dcmi import own_domain_view_similarity
+    >>> h, masks, w = torch.randn(3, 4), torch.rand(2, 4), torch.rand(3, 2)
+    >>> routed = own_domain_view_similarity(h, masks, w, torch.tensor([0, 1, 1]))
+    >>> torch.allclose(routed, masked_view_similarity(h, masks, w @ masks))
+    True
+    """
+    with torch.autocast(encoded.device.type, enabled=False):
+        masks = masks.float()
+        fixed = masks.detach()
+        seen = domain >= 0
+        index = domain.clamp_min(0)
+        own_mask = masks[index]
+        # Zero-valued, but carries the gradient of each sample's own mask.
+        live = (own_mask - own_mask.detach()) * seen[:, None].float()
+        weights = domain_weights.float()
+        own_weight = weights.gather(1, index[:, None])
+        anchor_gate = weights @ fixed + own_weight * live
+        similarity = masked_view_similarity(encoded, fixed, anchor_gate)
+        own_similarity = _gated_cosine(encoded, anchor_gate, fixed[index] + live)
+    own = seen[:, None] & (
+        index[:, None] == torch.arange(masks.shape[0], device=domain.device)
+    )
+    return torch.where(own, own_similarity, similarity)
+
+
 class _Encoded(NamedTuple):
     """Intermediate tensors of a DCMI forward pass."""
 
@@ -240,6 +307,8 @@ class _Encoded(NamedTuple):
 OUTPUT_FIELDS = ("logits", "domain_logits", "view_similarity", "relevance", "domain")
 #: Sources of the relevance a_i^j (see :class:`DCMIModule`).
 RELEVANCES = ("learned", "dataset", "agreement")
+#: Which domain masks ``L_con`` of a sample updates (see :class:`DCMIModule`).
+MASK_UPDATES = ("all", "own")
 
 
 def masked_head_logits(encoded, masks, weight, bias=None, cosine=False):
@@ -366,6 +435,13 @@ class DCMIModule(nn.Module):
         embeddings only: the body then cannot lower the cosines of irrelevant
         views (non-negative masks keep them above 0, out of reach of their
         target) by squeezing its features into a few dimensions.
+    contrastive_mask_updates : {"all", "own"}, default="all"
+        Which masks ``L_con`` of a sample updates: every domain's (the gradient
+        of the paper's loss), or only its own domain's
+        (:func:`own_domain_view_similarity`; same loss values). With ``"all"``, a
+        domain's mask gets ``L_con`` gradient from every sample of every domain
+        but supervised gradient from its own samples only, so the masks of small
+        domains follow the large ones.
 
     Examples
     --------
@@ -391,12 +467,18 @@ class DCMIModule(nn.Module):
         logits="linear",
         tau_min=0.0025,
         contrastive_updates_body=False,
+        contrastive_mask_updates="all",
     ):
         super().__init__()
         if head not in ("shared", "per_domain"):
             raise ValueError(f"head must be 'shared' or 'per_domain', got {head!r}.")
         if logits not in LOGITS:
             raise ValueError(f"logits must be one of {LOGITS}, got {logits!r}.")
+        if contrastive_mask_updates not in MASK_UPDATES:
+            raise ValueError(
+                f"contrastive_mask_updates must be one of {MASK_UPDATES}, got "
+                f"{contrastive_mask_updates!r}."
+            )
         if relevance not in RELEVANCES:
             raise ValueError(
                 f"relevance must be one of {RELEVANCES}, got {relevance!r}."
@@ -406,6 +488,7 @@ class DCMIModule(nn.Module):
         self.n_domains = n_domains
         self.relevance = relevance
         self.contrastive_updates_body = contrastive_updates_body
+        self.contrastive_mask_updates = contrastive_mask_updates
         self.domain_masks = (
             DomainMaskLayer(n_domains, width, tau_min=tau_min) if use_mask else None
         )
@@ -491,9 +574,14 @@ class DCMIModule(nn.Module):
             encoded = parts.encoded
             if not self.contrastive_updates_body:
                 encoded = encoded.detach()
-            view_similarity = masked_view_similarity(
-                encoded, parts.masks, parts.anchor_gate
-            )
+            if self.contrastive_mask_updates == "own" and torch.is_grad_enabled():
+                view_similarity = own_domain_view_similarity(
+                    encoded, parts.masks, parts.domain_weights, domain
+                )
+            else:
+                view_similarity = masked_view_similarity(
+                    encoded, parts.masks, parts.anchor_gate
+                )
             features = parts.encoded * parts.own_gate
         features = self.head_dropout(features)
         if isinstance(self.head, PerDomainLinear):

@@ -21,6 +21,7 @@ from skimbtext.nn._dcmi import (
     PerDomainLinear,
     hat_compensation_factor,
     masked_head_logits,
+    own_domain_view_similarity,
 )
 
 LOGITS, DOMAIN_LOGITS, SIMILARITY, RELEVANCE, DOMAIN = range(5)
@@ -404,6 +405,72 @@ def test_contrastive_loss_reaches_the_body_only_when_asked():
     assert all(not _is_zero(g) for g in paper["domain_masks"])
 
 
+def _mask_gradients(similarity_of, domain):
+    """Gradient of each sample's summed similarities on every mask row: (B, M)."""
+    torch.manual_seed(0)
+    h, masks = torch.randn(len(domain), 4), torch.rand(3, 4, requires_grad=True)
+    weights = torch.softmax(torch.randn(len(domain), 3), -1)
+    rows = []
+    for i in range(len(domain)):
+        similarity = similarity_of(h, masks, weights, domain)
+        (grad,) = torch.autograd.grad(similarity[i].sum(), masks)
+        rows.append(grad.abs().sum(-1) > 0)
+    return torch.stack(rows)
+
+
+def test_own_domain_similarity_updates_only_the_samples_own_mask():
+    domain = torch.tensor([0, 2, 2, -1])
+    routed = _mask_gradients(own_domain_view_similarity, domain)
+    expected = torch.tensor(
+        [[True, False, False], [False, False, True], [False, False, True]]
+        + [[False, False, False]]  # an unseen domain reaches no mask
+    )
+    assert torch.equal(routed, expected)
+    # The paper's gradient reaches every mask from every sample.
+    everywhere = _mask_gradients(
+        lambda h, masks, w, d: masked_view_similarity(h, masks, w @ masks), domain
+    )
+    assert everywhere.all()
+
+
+def test_own_domain_similarity_keeps_the_values_and_the_own_masks_gradient():
+    torch.manual_seed(1)
+    h, weights = torch.randn(6, 4), torch.softmax(torch.randn(6, 3), -1)
+    domain = torch.tensor([0, 1, 2, 2, 1, 0])
+    masks = torch.rand(3, 4, requires_grad=True)
+    routed = own_domain_view_similarity(h, masks, weights, domain)
+    paper = masked_view_similarity(h, masks, weights @ masks)
+    torch.testing.assert_close(routed, paper)
+    # Summed over the samples of domain 2, the gradient on mask 2 is the paper's
+    # gradient of those samples' losses on mask 2.
+    keep = domain == 2
+    (routed_grad,) = torch.autograd.grad(routed[keep].sum(), masks)
+    (paper_grad,) = torch.autograd.grad(paper[keep].sum(), masks)
+    torch.testing.assert_close(routed_grad[2], paper_grad[2])
+    assert torch.count_nonzero(routed_grad[:2]) == 0
+    # Under 16-bit autocast the products still run in float32.
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        autocast = own_domain_view_similarity(h, masks, weights, domain)
+    assert autocast.dtype == torch.float32
+    torch.testing.assert_close(autocast, paper, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("updates", ["all", "own"])
+def test_module_routes_the_contrastive_loss_to_the_masks_it_is_told(updates):
+    module = _module(contrastive_mask_updates=updates).train()
+    output = module(domain=torch.tensor([1, 1]), features=torch.randn(2, 5))
+    soft_contrastive_loss(output[SIMILARITY], output[RELEVANCE]).sum().backward()
+    touched = module.domain_masks.embedding.grad.abs().sum(-1) > 0
+    assert touched.tolist() == ([True] * 3 if updates == "all" else [0, 1, 0])
+    module.eval()  # no gradient needed: the same values either way
+    with torch.no_grad():
+        evaluated = module(domain=torch.tensor([1, 1]), features=torch.ones(2, 5))
+    module.contrastive_mask_updates = "all"
+    with torch.no_grad():
+        paper = module(domain=torch.tensor([1, 1]), features=torch.ones(2, 5))
+    torch.testing.assert_close(evaluated[SIMILARITY], paper[SIMILARITY])
+
+
 def test_joint_loss_matches_its_components():
     module = _module().train()
     output = module(domain=torch.tensor([0, 2]), features=torch.randn(2, 5))
@@ -540,6 +607,10 @@ def test_per_domain_module_mixes_the_heads_for_an_unseen_domain(use_mask):
             {"relevance": "oracle"},
             "relevance must be one of ('learned', 'dataset', 'agreement'), got "
             "'oracle'.",
+        ),
+        (
+            {"contrastive_mask_updates": "some"},
+            "contrastive_mask_updates must be one of ('all', 'own'), got 'some'.",
         ),
     ],
 )
