@@ -221,17 +221,15 @@ class PerDomainLinear(nn.Module):
 
 
 def _gated_cosine(encoded, gate, other_gate):
-    """Row-wise cosine of ``h ⊙ gate`` and ``h ⊙ other_gate`` (B, 1), in float32
-    with the norm floor of :func:`~skimbtext.losses.masked_view_similarity`."""
-    with torch.autocast(encoded.device.type, enabled=False):
-        dtype = torch.promote_types(encoded.dtype, torch.float32)
-        a = encoded.to(dtype) * gate.to(dtype)
-        b = encoded.to(dtype) * other_gate.to(dtype)
+    """Row-wise cosine of ``h ⊙ gate`` and ``h ⊙ other_gate``, shape (B, 1), with
+    the norm floor of :func:`~skimbtext.losses.masked_view_similarity` (the
+    float32 gates promote a 16-bit ``h``)."""
+    a, b = encoded * gate, encoded * other_gate
 
-        def norm(x):
-            return (x * x).sum(-1, keepdim=True).clamp_min(_NORM_EPS**2).sqrt()
+    def norm(x):
+        return (x * x).sum(1, keepdim=True).clamp_min(_NORM_EPS**2).sqrt()
 
-        return (a * b).sum(-1, keepdim=True) / (norm(a) * norm(b))
+    return (a * b).sum(1, keepdim=True) / (norm(a) * norm(b))
 
 
 def own_domain_view_similarity(encoded, masks, domain_weights, domain):
