@@ -49,15 +49,25 @@ VALIDATION_FRACTION = 0.2
 ALTERED_DOMAINS = ("dvd", "kitchen")
 
 PAPER_RELEVANCE = "DCMI, domain-head relevance (paper)"
-OWN_MASK = "DCMI, L_con on each sample's own mask"
+SHARED = "DCMI, one shared head"
+SHARED_OWN = "DCMI, one shared head, L_con on each sample's own mask"
+EVERY_MASK = "DCMI, L_con on every mask"
+# What the defaults replaced, one at a time: the paper's single shared head and
+# the gradient of its L_con, which reaches every domain's mask.
+PAPER_HEAD = {"head": "shared", "contrastive_mask_updates": "all"}
+VARIANTS = {
+    # The relevance the paper prints (the domain head's), with its shared head
+    # and L_con gradient: DCMI as printed, at the package's learning rates.
+    PAPER_RELEVANCE: {"params": {"relevance": "learned", **PAPER_HEAD}},
+    SHARED: {"params": PAPER_HEAD},
+    SHARED_OWN: {"params": {"head": "shared"}},
+    EVERY_MASK: {"params": {"contrastive_mask_updates": "all"}},
+}
 # Rows of the table; "select" lists the parameters chosen on the validation split.
 ROWS = {
     "DCMI (selected λ_con, schedule)": {"params": {}, "select": True},
     "DCMI (defaults: λ=(4, 3), epoch schedule)": {"params": {}, "select": False},
-    # The relevance the paper prints (the domain head's), with the defaults'
-    # other settings: what relevance="agreement" replaced.
-    PAPER_RELEVANCE: {"params": {"relevance": "learned"}, "select": False},
-    OWN_MASK: {"params": {"contrastive_mask_updates": "own"}, "select": False},
+    **{row: {**spec, "select": False} for row, spec in VARIANTS.items()},
     "DCMI w/o L_dom": {"params": {"relevance": "dataset"}, "select": True},
     "DCMI w/o L_dom & L_con": {
         "params": {"relevance": "dataset", "lambda_con": 0.0},
@@ -72,18 +82,24 @@ ROWS = {
     },
 }
 # Rows of the gpu profile: the defaults, the paper's single learning rate and
-# the baselines, each fitted once per seed (about 8 s a fit on one H200).
+# the baselines, each fitted once per seed (about 8 s a fit on one H200). Rows
+# measured before the per-domain heads and the own-mask gradient became the
+# defaults name the head and gradient they ran with.
 FINE_TUNED_ROWS = {
     "DCMI": {"params": {}},
-    PAPER_RELEVANCE: {"params": {"relevance": "learned"}},
-    OWN_MASK: {"params": {"contrastive_mask_updates": "own"}},
-    "DCMI lambda_con=0": {"params": {"lambda_con": 0.0}},
+    **VARIANTS,
+    "DCMI lambda_con=0": {"params": {"lambda_con": 0.0, **PAPER_HEAD}},
     "DCMI lambda_con=0, training schedule": {
-        "params": {"lambda_con": 0.0, "tau_schedule": "training"}
+        "params": {"lambda_con": 0.0, "tau_schedule": "training", **PAPER_HEAD}
     },
     # Measured on a GPU with the relevance of that time, the paper's.
     "DCMI one lr (paper: head_lr=mask_lr=3e-5)": {
-        "params": {"relevance": "learned", "head_lr": 3e-5, "mask_lr": 3e-5}
+        "params": {
+            "relevance": "learned",
+            "head_lr": 3e-5,
+            "mask_lr": 3e-5,
+            **PAPER_HEAD,
+        }
     },
     "D-AL": {"params": {"use_mask": False, "deferred_rebalancing": None}},
     "MTL": {"params": {"use_mask": False, "head": "per_domain"}},
@@ -111,8 +127,7 @@ PROFILES = {
             row: FINE_TUNED_ROWS[row]
             for row in (
                 "DCMI",
-                PAPER_RELEVANCE,
-                OWN_MASK,
+                *VARIANTS,
                 "DCMI lambda_con=0, training schedule",
                 "D-AL",
                 "MTL",
@@ -437,9 +452,11 @@ def report(results, *, device, environment=None):
         )
     if profile == "gpu" and not results["runs"]["original"].get("DCMI"):
         notes.append(
-            'This run predates `relevance="agreement"`: its DCMI rows, and DCMI '
-            "in the unseen-domain note, used the domain head's relevance (row "
-            f"*{PAPER_RELEVANCE}*); the default's row awaits the next GPU run."
+            'This run predates `relevance="agreement"`, `head="auto"` and '
+            '`contrastive_mask_updates="own"`: its DCMI rows, and DCMI in the '
+            "unseen-domain note, used the domain head's relevance, one shared "
+            f"head and L_con on every mask (row *{PAPER_RELEVANCE}*); the "
+            "default's row awaits the next GPU run."
         )
     if results["embed_seconds"] is not None:
         notes.append(
