@@ -29,7 +29,12 @@ def test_margin_losses_get_a_cosine_head(Classifier, loss):
     extra = {"n_negatives": 10} if Classifier is SharpReCLClassifier else {}
     clf = Classifier(loss=loss, max_epochs=1, random_state=0, device="cpu", **extra)
     modules = clf.fit(X, y).net_.module_.modules()
-    cosine_heads = [m for m in modules if isinstance(m, CosineLinear)]
+    # CosineLinear, or DCMI's default per-domain heads in their cosine form.
+    cosine_heads = [
+        m
+        for m in modules
+        if isinstance(m, CosineLinear) or getattr(m, "cosine", False) is True
+    ]
     assert len(cosine_heads) == (1 if loss in COSINE_LOSSES else 0)
 
 
