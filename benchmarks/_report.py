@@ -157,6 +157,10 @@ class FitStore:
                 return None
             self.fits[name] = fit()
             if self.persist:
+                # Merge with what other processes stored meanwhile: two chunks of
+                # one suite may run side by side, one per core.
+                if self.path.exists():
+                    self.fits = {**json.loads(self.path.read_text()), **self.fits}
                 RESULTS.mkdir(parents=True, exist_ok=True)
                 self.path.write_text(json.dumps(self.fits, indent=1) + "\n")
         return self.fits[name]
