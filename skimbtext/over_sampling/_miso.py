@@ -243,6 +243,19 @@ class MISOSampler(BaseOverSampler):
       at the first step (anchors are non-empty strings) and without repeating
       an n-gram (``no_repeat_ngram_size``).
 
+    Measured on SMS spam and AG News at 1% and 5% minority (3 seeds; user
+    guide, *Where MISO stands*): MISO has not beaten random over-sampling,
+    SMOTE or ADASYN with any of three downstream models (logistic regression
+    on frozen MiniLM embeddings or on TF-IDF, MiniLM with its top two layers
+    trained on the resampled texts). It is level with them on SMS spam, except
+    with TF-IDF, and behind on AG News: by up to 3.6 points on frozen
+    embeddings and by 3.8 (1%) and 1.5 (5%) points against random over-sampling
+    of the texts before the trainable MiniLM.
+
+    A vectoriser placed after MISO in a pipeline fits its inverse document
+    frequencies on the anchors too, which down-weights the minority's words
+    (as copies of texts would); fit it on the original texts where you can.
+
     See Also
     --------
     imblearn.over_sampling.SMOTE : Interpolating over-sampler on numeric data.
