@@ -214,7 +214,11 @@ def _resampled_fit(name, row, seed, data_home, device, cache_dir):
 def resampling(
     *, profile, seeds, data_home, device, cache_dir, stored_only=False, data=None
 ):
-    """Macro-F1 of the top-2 classifier after each resampling, per setting and row."""
+    """Macro-F1 of the top-2 classifier after each resampling, per setting and row.
+
+    ``data``: the settings to fit (names of ``RESAMPLING_DATA``; default all),
+    so that two processes can fit different settings side by side.
+    """
     store = FitStore(f"finetune_{profile}", stored_only=stored_only)
     runs = {name: {row: [] for row in RESAMPLING_ROWS} for name in RESAMPLING_DATA}
     for name in data or RESAMPLING_DATA:

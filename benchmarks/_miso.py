@@ -11,6 +11,9 @@ the training data after: nothing, random over-sampling, SMOTE, ADASYN or MISO in
 numeric mode (on the embeddings), or MISO in text mode (on the texts; the
 resampled texts are then embedded).
 
+A second table repeats every resampling before TF-IDF + the same logistic
+regression, a classifier that learns its features from the resampled data.
+
 The difficult-sample share before and after resampling, and the share of
 generated samples inside the class overlap, are drawn to
 ``miso_<profile>_difficult_share.png`` and ``miso_<profile>_overlap.png``.

@@ -129,7 +129,9 @@ class FitStore:
     key naming what it was (data set, setting, row, seed). A later run of the same
     suite and profile reads the file and skips the fits already there, so a suite
     too long for one sitting runs in chunks: stop it at any time, run it again.
-    With ``stored_only`` nothing new is fitted: the report shows what is stored.
+    Each write merges with the file as it is then, so two processes of one suite
+    fitting different keys can share it. With ``stored_only`` nothing new is
+    fitted: the report shows what is stored.
 
     Parameters
     ----------
